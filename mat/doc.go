@@ -1,0 +1,51 @@
+// Package mat implements darkgo's dense float32 tensors and the matrix
+// product every convolution reduces to.
+//
+// # Layout
+//
+// Tensors are row-major: the last dimension is contiguous. Images are NCHW.
+// A matrix with leading dimension ld stores element (i, j) at i·ld + j, so a
+// sub-matrix is the same slice with an offset and the parent's ld:
+//
+//	ld = 7, a 3×4 sub-matrix starting at (1, 2):
+//	. . . . . . .
+//	. . x x x x .      offset 1·7 + 2 = 9
+//	. . x x x x .
+//	. . x x x x .
+//
+// # GEMM
+//
+// Gemm.Sgemm computes C = alpha·op(A)·op(B) + beta·C for op ∈ {X, Xᵀ}. It
+// follows the Goto/BLIS design: op(B) is packed into kc×nc blocks of NR-wide
+// column panels (kept in L2), op(A) into mc×kc blocks of MR-high row panels
+// (one panel in L1 at a time), and a register-tiled micro-kernel multiplies an
+// A panel by a B panel into an MR×NR tile of C:
+//
+//	         kc          NR
+//	      ┌──────┐    ┌──┐
+//	MR    │  A   │ ·  │B │ kc     →  MR×NR tile of C, in registers
+//	      └──────┘    │  │
+//	                  └──┘
+//
+// Blocking, packing, edge tiles and threading are Go (gemm.go); only the
+// micro-kernel is assembly. Each kernel has a pure-Go twin, gemmGeneric,
+// with the same contract; gemmKernels, built once at start-up from
+// golang.org/x/sys/cpu, lists the kernels best first:
+//
+//	amd64: AVX512 (AVX-512F, 12×32), AVX2 (AVX2+FMA, 6×16), Generic (4×4)
+//	arm64: NEON (ASIMD, 8×8), Generic
+//	other, or -tags purego: Generic
+//
+// GODEBUG=cpu.avx512f=off (or cpu.avx2=off, cpu.asimd=off) hides a kernel
+// for a whole run; tests range over the table instead.
+//
+// # Workers and determinism
+//
+// A Gemm splits C into bands of whole register tiles, one per worker, so
+// each element of C is computed by one worker with the same sequence of
+// operations whatever the worker count: results are bit-identical for 1 or
+// many workers.
+//
+// Reading order: tensor.go, gemm.go (driver), gemm_generic.go (the kernel
+// contract in Go), then gemm_<goarch>.go and the .s files.
+package mat

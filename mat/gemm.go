@@ -1,0 +1,394 @@
+package mat
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Transpose selects op(X) = X or op(X) = Xᵀ in Sgemm.
+type Transpose bool
+
+const (
+	NoTrans Transpose = false // op(X) = X
+	Trans   Transpose = true  // op(X) = Xᵀ
+)
+
+// kernel is one GEMM micro-kernel with the blocking sizes measured for it.
+//
+// The micro-kernel multiplies an MR-row panel of packed A by an NR-column
+// panel of packed B over kc steps and merges the product into C:
+//
+//	for i < MR, j < NR:
+//		acc := Σ_{p<kc} a[p·MR+i] · b[p·NR+j]
+//		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
+//
+// With beta == 0, C is never read, so NaNs already in C do not leak through.
+type kernel struct {
+	name      string
+	available bool // the CPU has every feature the kernel uses
+	mr, nr    int  // register tile of C
+	kc, mc    int  // depth of a packed block; rows of packed A per block
+	nc        int  // columns of packed B per block (kept in L2)
+	fn        func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+}
+
+// KernelNames lists the micro-kernels this CPU can run, fastest first. The
+// first is the one NewGemm picks.
+func KernelNames() []string {
+	var names []string
+	for _, k := range gemmKernels {
+		if k.available {
+			names = append(names, k.name)
+		}
+	}
+	return names
+}
+
+func findKernel(name string) (*kernel, error) {
+	for i := range gemmKernels {
+		k := &gemmKernels[i]
+		if k.name == name || name == "" {
+			if !k.available {
+				if name == "" {
+					continue
+				}
+				return nil, fmt.Errorf("mat: CPU lacks the features of GEMM kernel %s", name)
+			}
+			return k, nil
+		}
+	}
+	return nil, fmt.Errorf("mat: no GEMM kernel named %q (have %v)", name, KernelNames())
+}
+
+// Gemm computes matrix products with one micro-kernel and a fixed number of
+// workers. It owns the packing buffers, so steady-state calls allocate
+// nothing. A Gemm is not safe for concurrent use: give each goroutine its own.
+type Gemm struct {
+	k       *kernel
+	workers []*gemmWorker // workers[0] runs on the calling goroutine
+	wg      sync.WaitGroup
+}
+
+// gemmWorker holds one worker's packing buffers and its share of a call.
+type gemmWorker struct {
+	ap, bp, tile []float32 // packed A block, packed B block, one C tile for edges
+	job          gemmJob
+	start        chan struct{}
+}
+
+// gemmJob is C[m×n] = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n.
+type gemmJob struct {
+	tA, tB      Transpose
+	m, n, k     int
+	alpha, beta float32
+	a, b, c     []float32
+	lda, ldb    int
+	ldc         int
+}
+
+// NewGemm returns a Gemm using the fastest kernel of this CPU and the given
+// number of workers; workers ≤ 0 means runtime.GOMAXPROCS(0).
+func NewGemm(workers int) *Gemm {
+	g, err := NewGemmKernel("", workers)
+	if err != nil {
+		panic(err) // unreachable: the generic kernel is always available
+	}
+	return g
+}
+
+// NewGemmKernel is NewGemm with a named kernel (one of KernelNames), for
+// tests and benchmarks that compare kernels.
+func NewGemmKernel(name string, workers int) (*Gemm, error) {
+	k, err := findKernel(name)
+	if err != nil {
+		return nil, err
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g := &Gemm{k: k, workers: make([]*gemmWorker, workers)}
+	for i := range g.workers {
+		w := &gemmWorker{
+			ap:   make([]float32, k.mc*k.kc),
+			bp:   make([]float32, k.kc*k.nc),
+			tile: make([]float32, k.mr*k.nr),
+		}
+		g.workers[i] = w
+		if i > 0 {
+			w.start = make(chan struct{})
+			go w.loop(k, &g.wg)
+		}
+	}
+	// The helper goroutines see only their worker, never g, so g can be
+	// collected; its cleanup then ends them.
+	runtime.AddCleanup(g, func(ws []*gemmWorker) {
+		for _, w := range ws[1:] {
+			close(w.start)
+		}
+	}, g.workers)
+	return g, nil
+}
+
+func (w *gemmWorker) loop(k *kernel, wg *sync.WaitGroup) {
+	for range w.start {
+		w.run(k)
+		wg.Done()
+	}
+}
+
+// Kernel names the micro-kernel in use.
+func (g *Gemm) Kernel() string { return g.k.name }
+
+// Workers is the number of workers.
+func (g *Gemm) Workers() int { return len(g.workers) }
+
+// Sgemm computes
+//
+//	C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C
+//
+// on row-major matrices with leading dimensions (row strides) lda, ldb, ldc,
+// so sub-matrices are used in place: element (i, j) of X is x[i·ldx + j].
+// op(A) = A is stored m×k (lda ≥ k), op(A) = Aᵀ is stored k×m (lda ≥ m);
+// likewise for B. With beta == 0, C is not read.
+//
+// The result does not depend on the number of workers: every element of C is
+// computed by one worker, with the same sequence of operations.
+func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	job := gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	parts := g.split(&job)
+	for i := 1; i < parts; i++ {
+		g.wg.Add(1)
+		g.workers[i].start <- struct{}{}
+	}
+	g.workers[0].run(g.k)
+	g.wg.Wait()
+}
+
+// minWorkPerWorker is the number of multiply-adds below which adding a
+// worker costs more in hand-over than it saves.
+const minWorkPerWorker = 1 << 18
+
+// split hands each worker a band of C: rows when op(A) has more register
+// tiles than op(B), columns otherwise. Band edges fall on tile boundaries,
+// so which elements land in partial edge tiles does not depend on the
+// worker count; that keeps results bit-identical. It returns the number of
+// workers used.
+func (g *Gemm) split(job *gemmJob) int {
+	k := g.k
+	mt, nt := (job.m+k.mr-1)/k.mr, (job.n+k.nr-1)/k.nr
+	byRows := mt >= nt
+	tiles := nt
+	if byRows {
+		tiles = mt
+	}
+	parts := min(len(g.workers), tiles, max(1, job.m*job.n*job.k/minWorkPerWorker))
+	for i := range parts {
+		lo, hi := tiles*i/parts, tiles*(i+1)/parts
+		w := *job // this worker's band
+		if byRows {
+			r0, r1 := lo*k.mr, min(hi*k.mr, job.m)
+			w.m = r1 - r0
+			w.c = job.c[r0*job.ldc:]
+			if job.tA == NoTrans {
+				w.a = job.a[r0*job.lda:]
+			} else {
+				w.a = job.a[r0:]
+			}
+		} else {
+			c0, c1 := lo*k.nr, min(hi*k.nr, job.n)
+			w.n = c1 - c0
+			w.c = job.c[c0:]
+			if job.tB == NoTrans {
+				w.b = job.b[c0:]
+			} else {
+				w.b = job.b[c0*job.ldb:]
+			}
+		}
+		g.workers[i].job = w
+	}
+	return parts
+}
+
+// run computes the worker's band with the Goto/BLIS loop nest:
+//
+//	for each column block jc (nc wide) and depth block pc (kc deep):
+//		pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
+//		for each row block ic (mc high):
+//			pack op(A)[ic, pc] into ap: MR-row panels
+//			for each A panel (in L1), for each B panel: C tile += A panel · B panel
+func (w *gemmWorker) run(k *kernel) {
+	j := &w.job
+	for jc := 0; jc < j.n; jc += k.nc {
+		nc := min(k.nc, j.n-jc)
+		for pc := 0; pc < j.k; pc += k.kc {
+			kc := min(k.kc, j.k-pc)
+			beta := j.beta
+			if pc > 0 {
+				beta = 1 // later depth blocks accumulate onto the first
+			}
+			packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
+			for ic := 0; ic < j.m; ic += k.mc {
+				mc := min(k.mc, j.m-ic)
+				packA(w.ap, j.tA, j.a, j.lda, ic, pc, mc, kc, k.mr)
+				w.block(k, ic, jc, mc, nc, kc, beta)
+			}
+		}
+	}
+}
+
+// block multiplies the packed mc×kc A block by the packed kc×nc B block into
+// C[ic:ic+mc, jc:jc+nc].
+func (w *gemmWorker) block(k *kernel, ic, jc, mc, nc, kc int, beta float32) {
+	j := &w.job
+	for ir := 0; ir < mc; ir += k.mr {
+		mr := min(k.mr, mc-ir)
+		ap := w.ap[ir*kc : (ir+k.mr)*kc]
+		for jr := 0; jr < nc; jr += k.nr {
+			nr := min(k.nr, nc-jr)
+			bp := w.bp[jr*kc : (jr+k.nr)*kc]
+			off := (ic+ir)*j.ldc + jc + jr
+			if mr == k.mr && nr == k.nr {
+				k.fn(kc, ap, bp, j.c[off:], j.ldc, j.alpha, beta)
+				continue
+			}
+			// Partial tile: compute the whole tile aside, merge the valid part.
+			k.fn(kc, ap, bp, w.tile, k.nr, 1, 0)
+			for i := range mr {
+				ci := j.c[off+i*j.ldc : off+i*j.ldc+nr]
+				ti := w.tile[i*k.nr : i*k.nr+nr]
+				if beta == 0 {
+					for x := range ci {
+						ci[x] = j.alpha * ti[x]
+					}
+				} else {
+					for x := range ci {
+						ci[x] = j.alpha*ti[x] + beta*ci[x]
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies op(A)[i0:i0+mc, p0:p0+kc] into ap as MR-row panels: panel r
+// holds ap[r·MR·kc + p·MR + i] = op(A)[i0 + r·MR + i, p0 + p], zero-padded
+// past row mc.
+func packA(ap []float32, t Transpose, a []float32, lda, i0, p0, mc, kc, mr int) {
+	for r := 0; r < mc; r += mr {
+		rows := min(mr, mc-r)
+		dst := ap[r*kc : r*kc+mr*kc]
+		if t == Trans { // op(A)[i, p] = a[p·lda + i]: each p is a contiguous run of rows
+			for p := range kc {
+				src := a[(p0+p)*lda+i0+r:]
+				d := dst[p*mr : p*mr+mr]
+				copy(d, src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		for i := range rows { // op(A)[i, p] = a[i·lda + p]: gather with stride mr
+			src := a[(i0+r+i)*lda+p0:]
+			src = src[:kc]
+			for p, v := range src {
+				dst[p*mr+i] = v
+			}
+		}
+		for i := rows; i < mr; i++ {
+			for p := range kc {
+				dst[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packB copies op(B)[p0:p0+kc, j0:j0+nc] into bp as NR-column panels: panel
+// s holds bp[s·NR·kc + p·NR + j] = op(B)[p0 + p, j0 + s·NR + j], zero-padded
+// past column nc.
+func packB(bp []float32, t Transpose, b []float32, ldb, p0, j0, kc, nc, nr int) {
+	for s := 0; s < nc; s += nr {
+		cols := min(nr, nc-s)
+		dst := bp[s*kc : s*kc+nr*kc]
+		if t == NoTrans { // op(B)[p, j] = b[p·ldb + j]: each p is a contiguous run
+			for p := range kc {
+				src := b[(p0+p)*ldb+j0+s:]
+				d := dst[p*nr : p*nr+nr]
+				copy(d, src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		for jj := range cols { // op(B)[p, j] = b[j·ldb + p]: gather with stride nr
+			src := b[(j0+s+jj)*ldb+p0:]
+			src = src[:kc]
+			for p, v := range src {
+				dst[p*nr+jj] = v
+			}
+		}
+		for jj := cols; jj < nr; jj++ {
+			for p := range kc {
+				dst[p*nr+jj] = 0
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// Panic messages for misuse of Sgemm: programming errors, not data errors.
+const (
+	errNegativeDim = "mat: Sgemm: negative dimension"
+	errBadLd       = "mat: Sgemm: leading dimension smaller than the row"
+	errShortA      = "mat: Sgemm: A is too short"
+	errShortB      = "mat: Sgemm: B is too short"
+	errShortC      = "mat: Sgemm: C is too short"
+)
+
+func checkGemm(tA, tB Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(errNegativeDim)
+	}
+	ar, ac := m, k // stored shape of A
+	if tA == Trans {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tB == Trans {
+		br, bc = n, k
+	}
+	if lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) {
+		panic(errBadLd)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k > 0 && len(a) < (ar-1)*lda+ac {
+		panic(errShortA)
+	}
+	if k > 0 && len(b) < (br-1)*ldb+bc {
+		panic(errShortB)
+	}
+	if len(c) < (m-1)*ldc+n {
+		panic(errShortC)
+	}
+}

@@ -1,0 +1,69 @@
+package mat
+
+// This file holds the pure-Go micro-kernel. It has no build tag, so it is
+// compiled everywhere: it is the definition the assembly kernels are tested
+// against, and the kernel of -tags purego builds.
+
+// Register tile and blocking of the generic kernel.
+const genericMR, genericNR = 4, 4
+
+// gemmGeneric is the reference micro-kernel (see kernel):
+//
+//	for i < MR, j < NR:
+//		acc := Σ_{p<kc} a[p·MR+i] · b[p·NR+j]
+//		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
+//
+// with MR = NR = 4. The sixteen accumulators are plain locals so the
+// compiler keeps them in registers.
+func gemmGeneric(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	a, b = a[:4*kc], b[:4*kc]
+	for p := 0; p < len(a); p += 4 {
+		a0, a1, a2, a3 := a[p], a[p+1], a[p+2], a[p+3]
+		b0, b1, b2, b3 := b[p], b[p+1], b[p+2], b[p+3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	acc := [4][4]float32{
+		{c00, c01, c02, c03},
+		{c10, c11, c12, c13},
+		{c20, c21, c22, c23},
+		{c30, c31, c32, c33},
+	}
+	for i := range 4 {
+		row := c[i*ldc : i*ldc+4]
+		if beta == 0 {
+			for j := range row {
+				row[j] = alpha * acc[i][j]
+			}
+		} else {
+			for j := range row {
+				row[j] = alpha*acc[i][j] + beta*row[j]
+			}
+		}
+	}
+}
+
+// genericKernel is the table entry of gemmGeneric, shared by every
+// architecture's table as its last resort.
+var genericKernel = kernel{
+	name: "Generic", available: true,
+	mr: genericMR, nr: genericNR,
+	kc: 256, mc: 64, nc: 512,
+	fn: gemmGeneric,
+}

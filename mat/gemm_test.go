@@ -1,0 +1,285 @@
+package mat
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const guard = 12345.678 // sentinel around every output
+
+// refGemm is the float64 definition of Sgemm. It also returns, per element,
+// the bound γₖ·Σ|alpha·aᵢₚ·bₚⱼ| + |beta·cᵢⱼ|·u on the float32 rounding error.
+func refGemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, tol []float64) {
+	want, tol = make([]float64, m*n), make([]float64, m*n)
+	const u = 1.0 / (1 << 24)
+	gamma := float64(k+2) * u / (1 - float64(k+2)*u)
+	for i := range m {
+		for j := range n {
+			var s, abs float64
+			for p := range k {
+				var av, bv float32
+				if tA == Trans {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if tB == Trans {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			w := float64(alpha) * s
+			t := gamma*math.Abs(float64(alpha))*abs + 2*u*math.Abs(w)
+			if beta != 0 {
+				cv := float64(beta) * float64(c[i*ldc+j])
+				w += cv
+				t += 2 * u * math.Abs(cv)
+			}
+			want[i*n+j], tol[i*n+j] = w, t+1e-30
+		}
+	}
+	return want, tol
+}
+
+// randMat returns rows×cols values with leading dimension ld inside a slice
+// that starts at offset off; the padding holds values that must never be read
+// into the result (large, so a stray read shows).
+func randMat(r *rand.Rand, rows, cols, ld, off int) []float32 {
+	s := make([]float32, off+max(0, (rows-1)*ld+cols))
+	for i := range s {
+		s[i] = 1e6
+	}
+	for i := range rows {
+		for j := range cols {
+			s[off+i*ld+j] = float32(r.NormFloat64())
+		}
+	}
+	return s
+}
+
+type gemmCase struct {
+	tA, tB      Transpose
+	m, n, k     int
+	alpha, beta float32
+	pad, off    int // extra leading-dimension columns; offset of each operand
+}
+
+func (tc gemmCase) String() string {
+	t := func(x Transpose) string {
+		if x == Trans {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("%s%s/m=%d,n=%d,k=%d,alpha=%g,beta=%g,pad=%d,off=%d", t(tc.tA), t(tc.tB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad, tc.off)
+}
+
+// check runs one case through g and compares with refGemm, including the
+// guard band around C, NaN-filled C when beta == 0, and unchanged inputs.
+func (tc gemmCase) check(t *testing.T, g *Gemm, r *rand.Rand) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.tA == Trans {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.tB == Trans {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := max(1, ac+tc.pad), max(1, bc+tc.pad), max(1, tc.n+tc.pad)
+	a := randMat(r, ar, ac, lda, tc.off)
+	b := randMat(r, br, bc, ldb, tc.off)
+	cLen := max(0, (tc.m-1)*ldc+tc.n)
+	c := make([]float32, tc.off+cLen+16)
+	for i := range c {
+		c[i] = guard
+	}
+	for i := range tc.m {
+		for j := range tc.n {
+			if tc.beta == 0 {
+				c[tc.off+i*ldc+j] = float32(math.NaN())
+			} else {
+				c[tc.off+i*ldc+j] = float32(r.NormFloat64())
+			}
+		}
+	}
+	a0, b0, c0 := append([]float32(nil), a...), append([]float32(nil), b...), append([]float32(nil), c...)
+	want, tol := refGemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[tc.off:], lda, b[tc.off:], ldb, tc.beta, c0[tc.off:], ldc)
+
+	g.Sgemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[tc.off:], lda, b[tc.off:], ldb, tc.beta, c[tc.off:], ldc)
+
+	for i := range a {
+		if a[i] != a0[i] {
+			t.Fatalf("%s %v: A modified at %d", g.Kernel(), tc, i)
+		}
+	}
+	for i := range b {
+		if b[i] != b0[i] {
+			t.Fatalf("%s %v: B modified at %d", g.Kernel(), tc, i)
+		}
+	}
+	inC := func(x int) (int, int, bool) {
+		x -= tc.off
+		if x < 0 || tc.m == 0 || tc.n == 0 {
+			return 0, 0, false
+		}
+		i, j := x/ldc, x%ldc
+		return i, j, i < tc.m && j < tc.n
+	}
+	for x := range c {
+		i, j, ok := inC(x)
+		if !ok {
+			if c[x] != c0[x] {
+				t.Fatalf("%s %v: wrote outside C at %d: %v", g.Kernel(), tc, x, c[x])
+			}
+			continue
+		}
+		got, w := float64(c[x]), want[i*tc.n+j]
+		if math.IsNaN(got) || math.Abs(got-w) > tol[i*tc.n+j] {
+			t.Fatalf("%s %v: C[%d,%d] = %v, want %v ± %g", g.Kernel(), tc, i, j, got, w, tol[i*tc.n+j])
+		}
+	}
+}
+
+func forEachKernel(t *testing.T, workers int, f func(t *testing.T, g *Gemm)) {
+	for _, k := range gemmKernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			g, err := NewGemmKernel(k.name, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, g)
+		})
+	}
+}
+
+var transposes = [][2]Transpose{{NoTrans, NoTrans}, {NoTrans, Trans}, {Trans, NoTrans}, {Trans, Trans}}
+
+// TestGemmSmall runs every m, n, k in 0..maxDim, all transposes.
+func TestGemmSmall(t *testing.T) {
+	maxDim := 33
+	if testing.Short() {
+		maxDim = 17
+	}
+	forEachKernel(t, 1, func(t *testing.T, g *Gemm) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for _, tr := range transposes {
+			for m := 0; m <= maxDim; m++ {
+				for n := 0; n <= maxDim; n++ {
+					for k := 0; k <= maxDim; k += 1 + k/8 {
+						gemmCase{tA: tr[0], tB: tr[1], m: m, n: n, k: k, alpha: 1, beta: 0, pad: (m + n) % 3, off: k % 4}.check(t, g, r)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGemmShapes covers tile edges, several depth blocks, alpha and beta,
+// leading dimensions wider than the rows, and 1 and 3 workers.
+func TestGemmShapes(t *testing.T) {
+	dims := []int{1, 5, 11, 12, 13, 31, 32, 33, 47, 97, 130}
+	depths := []int{1, 7, 64, 255, 257, 400, 600}
+	if testing.Short() {
+		dims = []int{1, 13, 33, 97}
+		depths = []int{7, 257, 600}
+	}
+	ab := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {2, 0}}
+	for _, workers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			forEachKernel(t, workers, func(t *testing.T, g *Gemm) {
+				r := rand.New(rand.NewPCG(3, 4))
+				i := 0
+				for _, tr := range transposes {
+					for _, m := range dims {
+						for _, n := range dims {
+							k := depths[i%len(depths)]
+							x := ab[i%len(ab)]
+							i++
+							gemmCase{tA: tr[0], tB: tr[1], m: m, n: n, k: k, alpha: x[0], beta: x[1], pad: i % 5, off: i % 3}.check(t, g, r)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestGemmLarge crosses every blocking boundary (kc, mc, nc) of every kernel.
+func TestGemmLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes are slow under emulation")
+	}
+	forEachKernel(t, 2, func(t *testing.T, g *Gemm) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for i, tr := range transposes {
+			gemmCase{tA: tr[0], tB: tr[1], m: 2*g.k.mc + 13, n: g.k.nc + 37, k: 2*g.k.kc + 5, alpha: 1, beta: float32(i % 2), pad: 3, off: 1}.check(t, g, r)
+		}
+	})
+}
+
+// TestGemmDeterministic checks that the worker count does not change a bit.
+func TestGemmDeterministic(t *testing.T) {
+	for _, name := range KernelNames() {
+		t.Run(name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 8))
+			m, n, k := 203, 1111, 300
+			a, b := randMat(r, m, k, k, 0), randMat(r, k, n, n, 0)
+			var first []float32
+			for _, w := range []int{1, 2, 3, 5} {
+				g, _ := NewGemmKernel(name, w)
+				c := make([]float32, m*n)
+				g.Sgemm(NoTrans, NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
+				if first == nil {
+					first = c
+					continue
+				}
+				for i := range c {
+					if c[i] != first[i] {
+						t.Fatalf("workers=%d: C[%d] = %v, with 1 worker %v", w, i, c[i], first[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmNoAlloc checks that steady-state calls do not allocate.
+func TestGemmNoAlloc(t *testing.T) {
+	g := NewGemm(2)
+	r := rand.New(rand.NewPCG(9, 10))
+	m, n, k := 64, 900, 100
+	a, b, c := randMat(r, m, k, k, 0), randMat(r, k, n, n, 0), make([]float32, m*n)
+	allocs := testing.AllocsPerRun(10, func() {
+		g.Sgemm(NoTrans, NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
+	})
+	if allocs != 0 {
+		t.Fatalf("Sgemm allocates %v times per call", allocs)
+	}
+}
+
+func TestGemmPanics(t *testing.T) {
+	g := NewGemm(1)
+	for _, f := range []func(){
+		func() { g.Sgemm(NoTrans, NoTrans, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) },
+		func() { g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 1, make([]float32, 4), 2, 0, make([]float32, 4), 2) },
+		func() { g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic on a bad argument")
+				}
+			}()
+			f()
+		}()
+	}
+}
