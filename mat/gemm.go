@@ -17,20 +17,24 @@ const (
 // kernel is one GEMM micro-kernel with the blocking sizes measured for it.
 //
 // The micro-kernel multiplies an MR-row panel of packed A by an NR-column
-// panel of packed B over kc steps and merges the product into C:
+// panel of packed B over kc steps and merges the first mr rows and nr
+// columns of the product into C (gemmTileGeneric is the definition):
 //
-//	for i < MR, j < NR:
+//	for i < mr, j < nr:
 //		acc := Σ_{p<kc} a[p·MR+i] · b[p·NR+j]
 //		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
 //
 // With beta == 0, C is never read, so NaNs already in C do not leak through.
+// A kernel without partial support is only called with mr = MR, nr = NR;
+// the driver computes edge tiles aside and merges them itself.
 type kernel struct {
 	name      string
 	available bool // the CPU has every feature the kernel uses
-	mr, nr    int  // register tile of C
+	partial   bool // fn accepts mr < MR and nr < NR
+	mr, nr    int  // register tile of C: MR, NR
 	kc, mc    int  // depth of a packed block; rows of packed A per block
 	nc        int  // columns of packed B per block (kept in L2)
-	fn        func(kc int, a, b, c []float32, ldc int, alpha, beta float32)
+	fn        func(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
 }
 
 // KernelNames lists the micro-kernels this CPU can run, fastest first. The
@@ -256,12 +260,12 @@ func (w *gemmWorker) block(k *kernel, ic, jc, mc, nc, kc int, beta float32) {
 			nr := min(k.nr, nc-jr)
 			bp := w.bp[jr*kc : (jr+k.nr)*kc]
 			off := (ic+ir)*j.ldc + jc + jr
-			if mr == k.mr && nr == k.nr {
-				k.fn(kc, ap, bp, j.c[off:], j.ldc, j.alpha, beta)
+			if k.partial || mr == k.mr && nr == k.nr {
+				k.fn(mr, nr, kc, ap, bp, j.c[off:], j.ldc, j.alpha, beta)
 				continue
 			}
 			// Partial tile: compute the whole tile aside, merge the valid part.
-			k.fn(kc, ap, bp, w.tile, k.nr, 1, 0)
+			k.fn(k.mr, k.nr, kc, ap, bp, w.tile, k.nr, 1, 0)
 			for i := range mr {
 				ci := j.c[off+i*j.ldc : off+i*j.ldc+nr]
 				ti := w.tile[i*k.nr : i*k.nr+nr]
@@ -295,18 +299,13 @@ func packA(ap []float32, t Transpose, a []float32, lda, i0, p0, mc, kc, mr int) 
 			}
 			continue
 		}
-		for i := range rows { // op(A)[i, p] = a[i·lda + p]: gather with stride mr
-			src := a[(i0+r+i)*lda+p0:]
-			src = src[:kc]
-			for p, v := range src {
-				dst[p*mr+i] = v
-			}
+		// op(A)[i, p] = a[i·lda + p]: read the panel's rows side by side so
+		// that the writes are sequential.
+		var src [maxPanel][]float32
+		for i := range rows {
+			src[i] = a[(i0+r+i)*lda+p0:][:kc]
 		}
-		for i := rows; i < mr; i++ {
-			for p := range kc {
-				dst[p*mr+i] = 0
-			}
-		}
+		interleave(dst, src[:rows], mr, kc)
 	}
 }
 
@@ -326,18 +325,38 @@ func packB(bp []float32, t Transpose, b []float32, ldb, p0, j0, kc, nc, nr int) 
 			}
 			continue
 		}
-		for jj := range cols { // op(B)[p, j] = b[j·ldb + p]: gather with stride nr
-			src := b[(j0+s+jj)*ldb+p0:]
-			src = src[:kc]
-			for p, v := range src {
-				dst[p*nr+jj] = v
-			}
+		// op(B)[p, j] = b[j·ldb + p]: read the panel's columns side by side.
+		var src [maxPanel][]float32
+		for jj := range cols {
+			src[jj] = b[(j0+s+jj)*ldb+p0:][:kc]
 		}
-		for jj := cols; jj < nr; jj++ {
+		interleave(dst, src[:cols], nr, kc)
+	}
+}
+
+// maxPanel bounds MR and NR of every kernel.
+const maxPanel = 32
+
+// interleave writes dst[p·width + i] = src[i][p] for p < kc, zero for
+// i ≥ len(src): a transposing copy of len(src) rows into one packed panel.
+func interleave(dst []float32, src [][]float32, width, kc int) {
+	dst = dst[:kc*width]
+	if len(src) == width && width%4 == 0 {
+		for i := 0; i < width; i += 4 {
+			s0, s1, s2, s3 := src[i][:kc], src[i+1][:kc], src[i+2][:kc], src[i+3][:kc]
 			for p := range kc {
-				dst[p*nr+jj] = 0
+				d := dst[p*width+i : p*width+i+4 : p*width+i+4]
+				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 			}
 		}
+		return
+	}
+	for p := range kc {
+		d := dst[p*width : p*width+width]
+		for i, row := range src {
+			d[i] = row[p]
+		}
+		clear(d[len(src):])
 	}
 }
 

@@ -2,5 +2,21 @@
 
 package mat
 
-// gemmKernels is the dispatch table, best first. (Assembly kernels to come.)
-var gemmKernels = []kernel{genericKernel}
+import "golang.org/x/sys/cpu"
+
+// gemmNEON computes a full 8×8 tile; implemented in gemm_neon_arm64.s.
+// gemmTileGeneric with MR = mr = 8, NR = nr = 8 is its definition.
+//
+//go:noescape
+func gemmNEON(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// gemmKernels is the dispatch table, best first, fixed at start-up.
+var gemmKernels = []kernel{
+	{
+		name: "NEON", available: cpu.ARM64.HasASIMD,
+		mr: 8, nr: 8,
+		kc: 256, mc: 128, nc: 1024,
+		fn: gemmNEON,
+	},
+	genericKernel,
+}

@@ -1,21 +1,39 @@
 package mat
 
-// This file holds the pure-Go micro-kernel. It has no build tag, so it is
-// compiled everywhere: it is the definition the assembly kernels are tested
-// against, and the kernel of -tags purego builds.
+// This file holds the pure-Go micro-kernels. It has no build tag, so it is
+// compiled everywhere: gemmGeneric is the kernel of -tags purego builds and
+// of CPUs without SIMD kernels, and gemmTileGeneric is the definition every
+// assembly kernel is tested against.
 
-// Register tile and blocking of the generic kernel.
-const genericMR, genericNR = 4, 4
-
-// gemmGeneric is the reference micro-kernel (see kernel):
+// gemmTileGeneric is the micro-kernel contract, written as the plain loop
+// (see kernel): with A packed in MR-row panels and B in NR-column panels,
 //
-//	for i < MR, j < NR:
+//	for i < mr, j < nr:
 //		acc := Σ_{p<kc} a[p·MR+i] · b[p·NR+j]
 //		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
 //
-// with MR = NR = 4. The sixteen accumulators are plain locals so the
-// compiler keeps them in registers.
-func gemmGeneric(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+// for mr ≤ MR and nr ≤ NR. It is the twin of every assembly kernel, at that
+// kernel's MR and NR.
+func gemmTileGeneric(MR, NR, mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
+	for i := range mr {
+		for j := range nr {
+			var acc float32
+			for p := range kc {
+				acc += a[p*MR+i] * b[p*NR+j]
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * acc
+			} else {
+				c[i*ldc+j] = alpha*acc + beta*c[i*ldc+j]
+			}
+		}
+	}
+}
+
+// gemmGeneric is gemmTileGeneric with MR = NR = 4, unrolled so that the
+// compiler keeps the sixteen accumulators in registers. It accepts partial
+// tiles (mr, nr < 4).
+func gemmGeneric(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	var c20, c21, c22, c23, c30, c31, c32, c33 float32
 	a, b = a[:4*kc], b[:4*kc]
@@ -45,8 +63,8 @@ func gemmGeneric(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 		{c20, c21, c22, c23},
 		{c30, c31, c32, c33},
 	}
-	for i := range 4 {
-		row := c[i*ldc : i*ldc+4]
+	for i := range mr {
+		row := c[i*ldc : i*ldc+nr]
 		if beta == 0 {
 			for j := range row {
 				row[j] = alpha * acc[i][j]
@@ -62,8 +80,8 @@ func gemmGeneric(kc int, a, b, c []float32, ldc int, alpha, beta float32) {
 // genericKernel is the table entry of gemmGeneric, shared by every
 // architecture's table as its last resort.
 var genericKernel = kernel{
-	name: "Generic", available: true,
-	mr: genericMR, nr: genericNR,
+	name: "Generic", available: true, partial: true,
+	mr: 4, nr: 4,
 	kc: 256, mc: 64, nc: 512,
 	fn: gemmGeneric,
 }

@@ -270,8 +270,12 @@ func TestGemmPanics(t *testing.T) {
 	g := NewGemm(1)
 	for _, f := range []func(){
 		func() { g.Sgemm(NoTrans, NoTrans, -1, 1, 1, 1, nil, 1, nil, 1, 0, nil, 1) },
-		func() { g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 1, make([]float32, 4), 2, 0, make([]float32, 4), 2) },
-		func() { g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) },
+		func() {
+			g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 4), 1, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
+		func() {
+			g.Sgemm(NoTrans, NoTrans, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
 	} {
 		func() {
 			defer func() {
@@ -281,5 +285,91 @@ func TestGemmPanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestKernelTwins runs each micro-kernel and its twin, gemmTileGeneric at the
+// kernel's MR×NR, on the same packed panels: every depth 0..70, every partial
+// tile the kernel accepts, beta zero and not, C inside a guard band.
+func TestKernelTwins(t *testing.T) {
+	for _, k := range gemmKernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(11, 12))
+			maxK := 70
+			if testing.Short() {
+				maxK = 20
+			}
+			for kc := 0; kc <= maxK; kc++ {
+				mrs, nrs := []int{k.mr}, []int{k.nr}
+				if k.partial {
+					mrs, nrs = []int{1, k.mr / 2, k.mr - 1, k.mr}, []int{1, k.nr/2 - 1, k.nr/2 + 1, k.nr - 1, k.nr}
+				}
+				for _, mr := range mrs {
+					for _, nr := range nrs {
+						for _, beta := range []float32{0, 0.5} {
+							checkTwin(t, &k, r, mr, nr, kc, beta)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float32) {
+	t.Helper()
+	a, b := randMat(r, 1, k.mr*kc, 0, 0), randMat(r, 1, k.nr*kc, 0, 0)
+	ldc := k.nr + 3
+	got := make([]float32, (k.mr+1)*ldc)
+	for i := range got {
+		got[i] = guard
+	}
+	for i := range mr {
+		for j := range nr {
+			if beta == 0 {
+				got[i*ldc+j] = float32(math.NaN())
+			} else {
+				got[i*ldc+j] = float32(r.NormFloat64())
+			}
+		}
+	}
+	want := append([]float32(nil), got...)
+	k.fn(mr, nr, kc, a, b, got, ldc, 1.5, beta)
+	gemmTileGeneric(k.mr, k.nr, mr, nr, kc, a, b, want, ldc, 1.5, beta)
+	const u = 1.0 / (1 << 24)
+	for x := range got {
+		i, j := x/ldc, x%ldc
+		if i >= mr || j >= nr {
+			if got[x] != guard {
+				t.Fatalf("%s mr=%d nr=%d kc=%d: wrote outside the tile at (%d,%d)", k.name, mr, nr, kc, i, j)
+			}
+			continue
+		}
+		var abs float64
+		for p := range kc {
+			abs += math.Abs(float64(a[p*k.mr+i]) * float64(b[p*k.nr+j]))
+		}
+		tol := 2*float64(kc+3)*u*(1.5*abs+math.Abs(float64(want[x]))) + 1e-30
+		if d := math.Abs(float64(got[x]) - float64(want[x])); !(d <= tol) {
+			t.Fatalf("%s mr=%d nr=%d kc=%d beta=%g: C[%d,%d] = %v, twin %v", k.name, mr, nr, kc, beta, i, j, got[x], want[x])
+		}
+	}
+}
+
+func TestPeakLoops(t *testing.T) {
+	for _, p := range peakLoops {
+		t.Run(p.name, func(t *testing.T) {
+			if !p.available {
+				t.Skipf("CPU lacks %s", p.name)
+			}
+			for _, n := range []int{0, 1, 7, 1000} {
+				if got := p.fn(n); got != float32(n) {
+					t.Fatalf("%s(%d) = %v", p.name, n, got)
+				}
+			}
+		})
 	}
 }

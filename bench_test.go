@@ -1,0 +1,114 @@
+// End-to-end benchmarks of darkgo, reporting GFLOP/s so that every figure can
+// be compared with the machine's peak measured in the same run:
+//
+//	go test -run '^$' -bench 'Peak|Sgemm' -benchtime 2s .
+package darkgo_test
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+
+	"darkgo/mat"
+)
+
+func reportGFLOPs(b *testing.B, flopsPerOp float64) {
+	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkPeak measures the fp32 FMA throughput of each instruction set
+// on one worker and on all of them (GOMAXPROCS goroutines at once).
+func BenchmarkPeak(b *testing.B) {
+	const iters = 1 << 16
+	for _, name := range mat.PeakLoops() {
+		for _, workers := range workerCounts() {
+			b.Run(fmt.Sprintf("impl=%s/workers=%d", name, workers), func(b *testing.B) {
+				for b.Loop() {
+					var wg sync.WaitGroup
+					for range workers {
+						wg.Go(func() { mat.RunPeak(name, iters) })
+					}
+					wg.Wait()
+				}
+				reportGFLOPs(b, float64(workers)*mat.RunPeak(name, 0)+float64(workers)*peakFlops(name, iters))
+			})
+		}
+	}
+}
+
+// peakFlops is the work of one call of a peak loop.
+func peakFlops(name string, iters int) float64 {
+	return mat.RunPeak(name, 1) * float64(iters)
+}
+
+func workerCounts() []int {
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		return []int{1, n}
+	}
+	return []int{1}
+}
+
+// gemmShape is one product C[m×n] = op(A)[m×k]·op(B)[k×n].
+type gemmShape struct{ m, n, k int }
+
+// darknetShapes are the im2col products of Darknet-53 at 416×416: m = Cout,
+// n = Ho·Wo, k = Cin·k·k. Forward is NN; the backward products use the same
+// sizes transposed (NT for dW, TN for dX).
+var darknetShapes = []gemmShape{
+	{32, 173056, 27},  // conv 0: 3→32, 3×3, 416²
+	{64, 43264, 288},  // conv 1: 32→64, 3×3 s2, 208²
+	{32, 43264, 64},   // 1×1 64→32 at 208²
+	{128, 10816, 576}, // 3×3 64→128 s2, 104²
+	{256, 2704, 1152}, // 3×3 128→256 s2, 52²
+	{512, 676, 2304},  // 3×3 256→512 s2, 26²
+	{1024, 169, 4608}, // 3×3 512→1024 s2, 13²
+	{512, 169, 1024},  // 1×1 1024→512, 13²
+}
+
+// BenchmarkSgemm runs every available kernel over square sizes and the
+// Darknet-53 shapes, on one worker and on all workers.
+func BenchmarkSgemm(b *testing.B) {
+	var shapes []gemmShape
+	for _, n := range []int{256, 512, 1024, 2048} {
+		shapes = append(shapes, gemmShape{n, n, n})
+	}
+	shapes = append(shapes, darknetShapes...)
+	trans := []struct {
+		name   string
+		tA, tB mat.Transpose
+	}{{"NN", mat.NoTrans, mat.NoTrans}, {"NT", mat.NoTrans, mat.Trans}, {"TN", mat.Trans, mat.NoTrans}}
+	for _, kern := range mat.KernelNames() {
+		for _, workers := range workerCounts() {
+			g, err := mat.NewGemmKernel(kern, workers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, t := range trans {
+				for _, s := range shapes {
+					name := fmt.Sprintf("impl=%s/workers=%d/%s/m=%d,n=%d,k=%d", kern, workers, t.name, s.m, s.n, s.k)
+					b.Run(name, func(b *testing.B) {
+						a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+						for i := range a {
+							a[i] = float32(i%13) - 6
+						}
+						for i := range bb {
+							bb[i] = float32(i%7) - 3
+						}
+						lda, ldb := s.k, s.n
+						if t.tA == mat.Trans {
+							lda = s.m
+						}
+						if t.tB == mat.Trans {
+							ldb = s.k
+						}
+						for b.Loop() {
+							g.Sgemm(t.tA, t.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+						}
+						reportGFLOPs(b, 2*float64(s.m)*float64(s.n)*float64(s.k))
+					})
+				}
+			}
+		}
+	}
+}
