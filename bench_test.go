@@ -66,48 +66,60 @@ var darknetShapes = []gemmShape{
 	{512, 169, 1024},  // 1×1 1024→512, 13²
 }
 
-// BenchmarkSgemm runs every available kernel over square sizes and the
-// Darknet-53 shapes, on one worker and on all workers.
+// BenchmarkSgemm runs every available kernel over square sizes (all three
+// transposes) and the Darknet-53 layers, each in the product it is used for:
+// forward y = W·col (NN, m=Cout n=HW k=K), the weight gradient dW = dY·colᵀ
+// (NT, m=Cout n=K k=HW) and the column gradient dcol = Wᵀ·dY (TN, m=K n=HW
+// k=Cout), on one worker and on all workers.
 func BenchmarkSgemm(b *testing.B) {
-	var shapes []gemmShape
-	for _, n := range []int{256, 512, 1024, 2048} {
-		shapes = append(shapes, gemmShape{n, n, n})
-	}
-	shapes = append(shapes, darknetShapes...)
-	trans := []struct {
-		name   string
+	type run struct {
+		t      string
 		tA, tB mat.Transpose
-	}{{"NN", mat.NoTrans, mat.NoTrans}, {"NT", mat.NoTrans, mat.Trans}, {"TN", mat.Trans, mat.NoTrans}}
+		s      gemmShape
+	}
+	var runs []run
+	for _, n := range []int{256, 512, 1024, 2048} {
+		s := gemmShape{n, n, n}
+		runs = append(runs, run{"NN", mat.NoTrans, mat.NoTrans, s}, run{"NT", mat.NoTrans, mat.Trans, s}, run{"TN", mat.Trans, mat.NoTrans, s})
+	}
+	for _, s := range darknetShapes {
+		runs = append(runs, run{"NN", mat.NoTrans, mat.NoTrans, s})
+	}
+	for _, s := range darknetShapes {
+		runs = append(runs, run{"NT", mat.NoTrans, mat.Trans, gemmShape{s.m, s.k, s.n}})
+	}
+	for _, s := range darknetShapes {
+		runs = append(runs, run{"TN", mat.Trans, mat.NoTrans, gemmShape{s.k, s.n, s.m}})
+	}
 	for _, kern := range mat.KernelNames() {
 		for _, workers := range workerCounts() {
 			g, err := mat.NewGemmKernel(kern, workers)
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, t := range trans {
-				for _, s := range shapes {
-					name := fmt.Sprintf("impl=%s/workers=%d/%s/m=%d,n=%d,k=%d", kern, workers, t.name, s.m, s.n, s.k)
-					b.Run(name, func(b *testing.B) {
-						a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
-						for i := range a {
-							a[i] = float32(i%13) - 6
-						}
-						for i := range bb {
-							bb[i] = float32(i%7) - 3
-						}
-						lda, ldb := s.k, s.n
-						if t.tA == mat.Trans {
-							lda = s.m
-						}
-						if t.tB == mat.Trans {
-							ldb = s.k
-						}
-						for b.Loop() {
-							g.Sgemm(t.tA, t.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
-						}
-						reportGFLOPs(b, 2*float64(s.m)*float64(s.n)*float64(s.k))
-					})
-				}
+			for _, r := range runs {
+				s := r.s
+				name := fmt.Sprintf("impl=%s/workers=%d/%s/m=%d,n=%d,k=%d", kern, workers, r.t, s.m, s.n, s.k)
+				b.Run(name, func(b *testing.B) {
+					a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+					for i := range a {
+						a[i] = float32(i%13) - 6
+					}
+					for i := range bb {
+						bb[i] = float32(i%7) - 3
+					}
+					lda, ldb := s.k, s.n
+					if r.tA == mat.Trans {
+						lda = s.m
+					}
+					if r.tB == mat.Trans {
+						ldb = s.k
+					}
+					for b.Loop() {
+						g.Sgemm(r.tA, r.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+					}
+					reportGFLOPs(b, 2*float64(s.m)*float64(s.n)*float64(s.k))
+				})
 			}
 		}
 	}

@@ -32,7 +32,7 @@ type kernel struct {
 	available bool // the CPU has every feature the kernel uses
 	partial   bool // fn accepts mr < MR and nr < NR
 	mr, nr    int  // register tile of C: MR, NR
-	kc, mc    int  // depth of a packed block; rows of packed A per block
+	kc, mc    int  // largest depth of a packed block; rows of packed A per block
 	nc        int  // columns of packed B per block (kept in L2)
 	fn        func(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
 }
@@ -181,20 +181,27 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 // worker costs more in hand-over than it saves.
 const minWorkPerWorker = 1 << 18
 
-// split hands each worker a band of C: rows when op(A) has more register
-// tiles than op(B), columns otherwise. Band edges fall on tile boundaries,
-// so which elements land in partial edge tiles does not depend on the
-// worker count; that keeps results bit-identical. It returns the number of
-// workers used.
+// split hands each worker a band of C: whole register tiles of rows or of
+// columns, whichever divides more evenly among the workers (the longer side
+// on a tie). Band edges fall on tile boundaries, so which elements land in
+// partial edge tiles does not depend on the worker count; that keeps results
+// bit-identical. It returns the number of workers used.
 func (g *Gemm) split(job *gemmJob) int {
 	k := g.k
 	mt, nt := (job.m+k.mr-1)/k.mr, (job.n+k.nr-1)/k.nr
-	byRows := mt >= nt
+	want := min(len(g.workers), max(1, job.m*job.n*job.k/minWorkPerWorker))
+	// balance is the fraction of the slowest worker's time that the others
+	// spend working too: tiles / (parts · ⌈tiles/parts⌉).
+	balance := func(tiles int) float64 {
+		parts := min(want, tiles)
+		return float64(tiles) / float64(parts*((tiles+parts-1)/parts))
+	}
+	byRows := balance(mt) > balance(nt) || balance(mt) == balance(nt) && mt >= nt
 	tiles := nt
 	if byRows {
 		tiles = mt
 	}
-	parts := min(len(g.workers), tiles, max(1, job.m*job.n*job.k/minWorkPerWorker))
+	parts := min(want, tiles)
 	for i := range parts {
 		lo, hi := tiles*i/parts, tiles*(i+1)/parts
 		w := *job // this worker's band
@@ -231,10 +238,13 @@ func (g *Gemm) split(job *gemmJob) int {
 //			for each A panel (in L1), for each B panel: C tile += A panel · B panel
 func (w *gemmWorker) run(k *kernel) {
 	j := &w.job
+	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
+	// 288, not 256 + 32. The size depends on k alone, never on the band.
+	kcEq := (j.k + (j.k+k.kc-1)/k.kc - 1) / ((j.k + k.kc - 1) / k.kc)
 	for jc := 0; jc < j.n; jc += k.nc {
 		nc := min(k.nc, j.n-jc)
-		for pc := 0; pc < j.k; pc += k.kc {
-			kc := min(k.kc, j.k-pc)
+		for pc := 0; pc < j.k; pc += kcEq {
+			kc := min(kcEq, j.k-pc)
 			beta := j.beta
 			if pc > 0 {
 				beta = 1 // later depth blocks accumulate onto the first
@@ -287,25 +297,21 @@ func (w *gemmWorker) block(k *kernel, ic, jc, mc, nc, kc int, beta float32) {
 // holds ap[r·MR·kc + p·MR + i] = op(A)[i0 + r·MR + i, p0 + p], zero-padded
 // past row mc.
 func packA(ap []float32, t Transpose, a []float32, lda, i0, p0, mc, kc, mr int) {
+	if t == Trans {
+		// op(A)[i, p] = a[p·lda + i]: row p of the stored matrix holds every
+		// panel's step p; walk it once, left to right.
+		copyPanels(ap, a[p0*lda+i0:], lda, kc, mc, mr)
+		return
+	}
 	for r := 0; r < mc; r += mr {
-		rows := min(mr, mc-r)
-		dst := ap[r*kc : r*kc+mr*kc]
-		if t == Trans { // op(A)[i, p] = a[p·lda + i]: each p is a contiguous run of rows
-			for p := range kc {
-				src := a[(p0+p)*lda+i0+r:]
-				d := dst[p*mr : p*mr+mr]
-				copy(d, src[:rows])
-				clear(d[rows:])
-			}
-			continue
-		}
 		// op(A)[i, p] = a[i·lda + p]: read the panel's rows side by side so
 		// that the writes are sequential.
 		var src [maxPanel][]float32
+		rows := min(mr, mc-r)
 		for i := range rows {
 			src[i] = a[(i0+r+i)*lda+p0:][:kc]
 		}
-		interleave(dst, src[:rows], mr, kc)
+		interleave(ap[r*kc:r*kc+mr*kc], src[:rows], mr, kc)
 	}
 }
 
@@ -313,24 +319,37 @@ func packA(ap []float32, t Transpose, a []float32, lda, i0, p0, mc, kc, mr int) 
 // s holds bp[s·NR·kc + p·NR + j] = op(B)[p0 + p, j0 + s·NR + j], zero-padded
 // past column nc.
 func packB(bp []float32, t Transpose, b []float32, ldb, p0, j0, kc, nc, nr int) {
+	if t == NoTrans {
+		// op(B)[p, j] = b[p·ldb + j]: row p is every panel's step p.
+		copyPanels(bp, b[p0*ldb+j0:], ldb, kc, nc, nr)
+		return
+	}
 	for s := 0; s < nc; s += nr {
-		cols := min(nr, nc-s)
-		dst := bp[s*kc : s*kc+nr*kc]
-		if t == NoTrans { // op(B)[p, j] = b[p·ldb + j]: each p is a contiguous run
-			for p := range kc {
-				src := b[(p0+p)*ldb+j0+s:]
-				d := dst[p*nr : p*nr+nr]
-				copy(d, src[:cols])
-				clear(d[cols:])
-			}
-			continue
-		}
 		// op(B)[p, j] = b[j·ldb + p]: read the panel's columns side by side.
 		var src [maxPanel][]float32
+		cols := min(nr, nc-s)
 		for jj := range cols {
 			src[jj] = b[(j0+s+jj)*ldb+p0:][:kc]
 		}
-		interleave(dst, src[:cols], nr, kc)
+		interleave(bp[s*kc:s*kc+nr*kc], src[:cols], nr, kc)
+	}
+}
+
+// copyPanels packs rows×width values of src (row stride ld) into panels of w
+// columns: dst[s·w·rows + p·w + j] = src[p·ld + s·w + j], zero past width.
+// Each source row is read once, sequentially, which the prefetcher likes.
+func copyPanels(dst, src []float32, ld, rows, width, w int) {
+	full := width / w * w
+	for p := range rows {
+		row := src[p*ld : p*ld+width]
+		for s := 0; s < full; s += w {
+			copy(dst[s*rows+p*w:s*rows+p*w+w], row[s:s+w])
+		}
+		if full < width {
+			d := dst[full*rows+p*w : full*rows+p*w+w]
+			copy(d, row[full:])
+			clear(d[width-full:])
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ var gemmKernels = []kernel{
 	{
 		name: "AVX512", available: cpu.X86.HasAVX512F, partial: true,
 		mr: 12, nr: 32,
-		kc: 256, mc: 192, nc: 1024,
+		kc: 384, mc: 192, nc: 384,
 		fn: gemmAVX512,
 	},
 	{

@@ -30,6 +30,13 @@ type command struct {
 // commands is the flat table of subcommands, in help order.
 var commands = []*command{
 	cpuCommand,
+	mnistDataCommand,
+	evalCommand,
+	anchorsCommand,
+	lossCommand,
+	detectCommand,
+	inferCommand,
+	trainCommand,
 }
 
 // errUsage marks an error the user fixes by changing the command line.

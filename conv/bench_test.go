@@ -1,0 +1,113 @@
+package conv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"darkgo/mat"
+)
+
+// layerShape is one convolution of Darknet-53: cin → cout channels, k×k
+// kernel, stride s, on an h×h input.
+type layerShape struct{ cin, cout, k, s, h int }
+
+func (l layerShape) String() string {
+	return fmt.Sprintf("cin=%d,cout=%d,k=%d,s=%d,h=%d", l.cin, l.cout, l.k, l.s, l.h)
+}
+
+// darknet53Shapes lists the distinct convolution shapes of Darknet-53 at a
+// 416×416 input (SPEC §2.3), built from the stage table: the stem, then per
+// stage a stride-2 3×3 downsample and residual blocks of a 1×1 (c → c/2)
+// and a 3×3 (c/2 → c).
+func darknet53Shapes() []layerShape {
+	side := 416
+	shapes := []layerShape{{3, 32, 3, 1, side}}
+	c := 32
+	for range 5 { // stages of 64, 128, 256, 512, 1024 channels
+		shapes = append(shapes, layerShape{c, 2 * c, 3, 2, side})
+		c, side = 2*c, side/2
+		shapes = append(shapes, layerShape{c, c / 2, 1, 1, side}, layerShape{c / 2, c, 3, 1, side})
+	}
+	return shapes
+}
+
+// flops is the napkin count of one forward pass: 2·N·Cout·Cin·k²·Ho·Wo.
+func (l layerShape) flops(n int) float64 {
+	ho := OutSize(l.h, l.k, l.s, l.k/2)
+	return 2 * float64(n*l.cout*l.cin*l.k*l.k*ho*ho)
+}
+
+func reportGFLOPs(b *testing.B, flopsPerOp float64) {
+	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkConv2D measures forward and backward (dW and dX together, about
+// twice the forward FLOPs) on every distinct Darknet-53 shape, batch 1 and 4,
+// and the bare GEMM of the same shape (per image, Cout×HW×Cin·k²) as the
+// yardstick.
+func BenchmarkConv2D(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, l := range darknet53Shapes() {
+		for _, n := range []int{1, 4} {
+			ho := OutSize(l.h, l.k, l.s, l.k/2)
+			x, w := randTensor(r, n, l.cin, l.h, l.h), randTensor(r, l.cout, l.cin, l.k, l.k)
+			y, dy := mat.New(n, l.cout, ho, ho), randTensor(r, n, l.cout, ho, ho)
+			dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
+			ws := NewWorkspace(0)
+			b.Run(fmt.Sprintf("dir=fwd/n=%d/%v", n, l), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					Conv2DForward(ws, y, x, w, l.s, l.k/2)
+				}
+				reportGFLOPs(b, l.flops(n))
+			})
+			b.Run(fmt.Sprintf("dir=bwd/n=%d/%v", n, l), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					Conv2DBackward(ws, dx, dw, dy, x, w, l.s, l.k/2)
+				}
+				reportGFLOPs(b, 2*l.flops(n))
+			})
+			b.Run(fmt.Sprintf("dir=gemm/n=%d/%v", n, l), func(b *testing.B) {
+				m, nn, k := l.cout, ho*ho, l.cin*l.k*l.k
+				a, bb, c := make([]float32, m*k), make([]float32, k*nn), make([]float32, m*nn)
+				for b.Loop() {
+					for range n {
+						ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, m, nn, k, 1, a, k, bb, nn, 0, c, nn)
+					}
+				}
+				reportGFLOPs(b, l.flops(n))
+			})
+		}
+	}
+}
+
+// BenchmarkKernels measures each elementwise kernel of every available
+// table entry on one 208×208 channel row.
+func BenchmarkKernels(b *testing.B) {
+	const n = 208 * 208
+	x, y, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+	for _, k := range kernelTable {
+		if !k.available {
+			continue
+		}
+		for _, op := range []struct {
+			name string
+			fn   func()
+		}{
+			{"affineLeaky", func() { k.affineLeaky(dst, x, 1.5, 0.5) }},
+			{"leakyGrad", func() { k.leakyGrad(dst, x, y) }},
+			{"addTo", func() { k.addTo(dst, x) }},
+			{"sumSqDev", func() { k.sumSqDev(x, 0.5) }},
+			{"bnGrad", func() { k.bnGrad(dst, x, y, 1, 2, 3) }},
+		} {
+			b.Run(fmt.Sprintf("op=%s/impl=%s", op.name, k.name), func(b *testing.B) {
+				b.SetBytes(4 * n)
+				for b.Loop() {
+					op.fn()
+				}
+			})
+		}
+	}
+}

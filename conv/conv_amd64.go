@@ -1,0 +1,65 @@
+//go:build !purego
+
+package conv
+
+import "golang.org/x/sys/cpu"
+
+// kernelTable is the dispatch table, best first. The AVX kernels are
+// implemented in conv_amd64.s; their definitions are the Generic twins in
+// kernels_generic.go, with identical semantics.
+var kernelTable = []kernels{{
+	name: "AVX2", available: cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA,
+	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
+	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
+	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
+}, genericKernels}
+
+// affineAVX is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
+//
+//go:noescape
+func affineAVX(dst, src []float32, a, b float32)
+
+// affineLeakyAVX is affineLeakyGeneric: for i := range dst { v := a*src[i] + b; dst[i] = max(v, 0.1*v) }.
+//
+//go:noescape
+func affineLeakyAVX(dst, src []float32, a, b float32)
+
+// leakyGradAVX is leakyGradGeneric: dst[i] = dy[i] if y[i] > 0, else 0.1*dy[i].
+//
+//go:noescape
+func leakyGradAVX(dst, dy, y []float32)
+
+// addToAVX is addToGeneric: for i := range dst { dst[i] += src[i] }.
+//
+//go:noescape
+func addToAVX(dst, src []float32)
+
+// sumAVX is sumGeneric: for _, v := range x { s += v }; return s.
+//
+//go:noescape
+func sumAVX(x []float32) float32
+
+// sumSqDevAVX is sumSqDevGeneric: for _, v := range x { s += (v-m)*(v-m) }; return s.
+//
+//go:noescape
+func sumSqDevAVX(x []float32, m float32) float32
+
+// dotDevAVX is dotDevGeneric: for i := range x { s += x[i]*(y[i]-m) }; return s.
+//
+//go:noescape
+func dotDevAVX(x, y []float32, m float32) float32
+
+// bnGradAVX is bnGradGeneric: for i := range dst { dst[i] += a*dy[i] + b*x[i] + c }.
+//
+//go:noescape
+func bnGradAVX(dst, dy, x []float32, a, b, c float32)
+
+// gather2AVX2 is gather2Generic: for i := range dst { dst[i] = src[2*i] }.
+//
+//go:noescape
+func gather2AVX2(dst, src []float32)
+
+// scatterAdd2AVX2 is scatterAdd2Generic: for i := range src { dst[2*i] += src[i] }.
+//
+//go:noescape
+func scatterAdd2AVX2(dst, src []float32)

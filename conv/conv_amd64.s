@@ -1,0 +1,606 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Elementwise kernels for AVX and FMA3. Each mirrors its pure-Go twin in
+// kernels_generic.go (same name with Generic in place of AVX), which is the
+// definition. Every loop runs in three stages: 32 floats per iteration in
+// four YMM registers (blocks), 8 per iteration (oct), then one at a time
+// (tail). Lengths come from dst (or x for the reductions); the Go callers
+// guarantee the other slices are at least that long.
+
+DATA slope<>+0(SB)/4, $0x3dcccccd // float32(0.1), LeakySlope
+GLOBL slope<>(SB), RODATA|NOPTR, $4
+DATA one<>+0(SB)/4, $0x3f800000 // float32(1)
+GLOBL one<>(SB), RODATA|NOPTR, $4
+
+// func affineAVX(dst, src []float32, a, b float32)
+// Requires: AVX, FMA3
+// dst[i] = a·src[i] + b.  Y0: a; Y1: b; Y2–Y5: data.
+TEXT ·affineAVX(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSS a+48(FP), Y0
+	VBROADCASTSS b+52(FP), Y1
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMOVUPS 64(SI), Y4
+	VMOVUPS 96(SI), Y5
+	VFMADD213PS Y1, Y0, Y2 // Y2 = a·Y2 + b
+	VFMADD213PS Y1, Y0, Y3
+	VFMADD213PS Y1, Y0, Y4
+	VFMADD213PS Y1, Y0, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, 64(DI)
+	VMOVUPS Y5, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (SI), Y2
+	VFMADD213PS Y1, Y0, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (SI), X2
+	VFMADD213SS X1, X0, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func affineLeakyAVX(dst, src []float32, a, b float32)
+// Requires: AVX, FMA3
+// v = a·src[i] + b; dst[i] = max(v, 0.1·v).  Y0: a; Y1: b; Y6: 0.1;
+// Y2–Y5: v; Y7–Y10: 0.1·v.
+TEXT ·affineLeakyAVX(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSS a+48(FP), Y0
+	VBROADCASTSS b+52(FP), Y1
+	VBROADCASTSS slope<>(SB), Y6
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMOVUPS 64(SI), Y4
+	VMOVUPS 96(SI), Y5
+	VFMADD213PS Y1, Y0, Y2 // v = a·x + b
+	VFMADD213PS Y1, Y0, Y3
+	VFMADD213PS Y1, Y0, Y4
+	VFMADD213PS Y1, Y0, Y5
+	VMULPS Y6, Y2, Y7      // 0.1·v
+	VMULPS Y6, Y3, Y8
+	VMULPS Y6, Y4, Y9
+	VMULPS Y6, Y5, Y10
+	VMAXPS Y7, Y2, Y2      // max(v, 0.1·v)
+	VMAXPS Y8, Y3, Y3
+	VMAXPS Y9, Y4, Y4
+	VMAXPS Y10, Y5, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, 64(DI)
+	VMOVUPS Y5, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (SI), Y2
+	VFMADD213PS Y1, Y0, Y2
+	VMULPS Y6, Y2, Y7
+	VMAXPS Y7, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (SI), X2
+	VFMADD213SS X1, X0, X2
+	VMULSS X6, X2, X7
+	VMAXSS X7, X2, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func leakyGradAVX(dst, dy, y []float32)
+// Requires: AVX
+// dst[i] = dy[i]·(1 if y[i] > 0 else 0.1).  Y0: 0; Y1: 1; Y6: 0.1;
+// Y2–Y5: y, then the factor; Y7–Y10: dy.
+TEXT ·leakyGradAVX(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	VXORPS Y0, Y0, Y0
+	VBROADCASTSS one<>(SB), Y1
+	VBROADCASTSS slope<>(SB), Y6
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	VMOVUPS 64(DX), Y4
+	VMOVUPS 96(DX), Y5
+	VCMPPS $14, Y0, Y2, Y2 // mask = y > 0 (GT_OS)
+	VCMPPS $14, Y0, Y3, Y3
+	VCMPPS $14, Y0, Y4, Y4
+	VCMPPS $14, Y0, Y5, Y5
+	VBLENDVPS Y2, Y1, Y6, Y2 // factor = mask ? 1 : 0.1
+	VBLENDVPS Y3, Y1, Y6, Y3
+	VBLENDVPS Y4, Y1, Y6, Y4
+	VBLENDVPS Y5, Y1, Y6, Y5
+	VMULPS (SI), Y2, Y2
+	VMULPS 32(SI), Y3, Y3
+	VMULPS 64(SI), Y4, Y4
+	VMULPS 96(SI), Y5, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, 64(DI)
+	VMOVUPS Y5, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (DX), Y2
+	VCMPPS $14, Y0, Y2, Y2
+	VBLENDVPS Y2, Y1, Y6, Y2
+	VMULPS (SI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (DX), X2
+	VCMPSS $14, X0, X2, X2
+	VBLENDVPS X2, X1, X6, X2
+	VMOVSS (SI), X3
+	VMULSS X3, X2, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DX
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func addToAVX(dst, src []float32)
+// Requires: AVX
+// dst[i] += src[i].  Y2–Y5: dst.
+TEXT ·addToAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (DI), Y2
+	VMOVUPS 32(DI), Y3
+	VMOVUPS 64(DI), Y4
+	VMOVUPS 96(DI), Y5
+	VADDPS (SI), Y2, Y2
+	VADDPS 32(SI), Y3, Y3
+	VADDPS 64(SI), Y4, Y4
+	VADDPS 96(SI), Y5, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, 64(DI)
+	VMOVUPS Y5, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	VMOVUPS (DI), Y2
+	VADDPS (SI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (DI), X2
+	VADDSS (SI), X2, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// reduce sums the eight lanes of Y0 into the low lane of X0 (clobbers X1).
+#define REDUCE \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0 \
+	VHADDPS      X0, X0, X0 \
+	VHADDPS      X0, X0, X0
+
+// func sumAVX(x []float32) float32
+// Requires: AVX
+// s = Σ x[i].  Y0–Y3: four partial sums of 8 lanes each.
+TEXT ·sumAVX(SB), NOSPLIT, $0-28
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VADDPS (SI), Y0, Y0
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y2, Y2
+	VADDPS 96(SI), Y3, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+
+octloop:
+	CMPQ CX, $8
+	JL   reduce
+	VADDPS (SI), Y0, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  octloop
+
+reduce:
+	REDUCE
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VADDSS (SI), X0, X0
+	ADDQ $4, SI
+	DECQ CX
+	JMP  tail
+
+done:
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sumSqDevAVX(x []float32, m float32) float32
+// Requires: AVX, FMA3
+// s = Σ (x[i] − m)².  Y0–Y3: partial sums; Y4: m; Y5–Y8: x − m.
+TEXT ·sumSqDevAVX(SB), NOSPLIT, $0-36
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS m+24(FP), Y4
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (SI), Y5
+	VMOVUPS 32(SI), Y6
+	VMOVUPS 64(SI), Y7
+	VMOVUPS 96(SI), Y8
+	VSUBPS Y4, Y5, Y5          // d = x − m
+	VSUBPS Y4, Y6, Y6
+	VSUBPS Y4, Y7, Y7
+	VSUBPS Y4, Y8, Y8
+	VFMADD231PS Y5, Y5, Y0     // s += d·d
+	VFMADD231PS Y6, Y6, Y1
+	VFMADD231PS Y7, Y7, Y2
+	VFMADD231PS Y8, Y8, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+
+octloop:
+	CMPQ CX, $8
+	JL   reduce
+	VMOVUPS (SI), Y5
+	VSUBPS Y4, Y5, Y5
+	VFMADD231PS Y5, Y5, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  octloop
+
+reduce:
+	REDUCE
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (SI), X5
+	VSUBSS X4, X5, X5
+	VFMADD231SS X5, X5, X0
+	ADDQ $4, SI
+	DECQ CX
+	JMP  tail
+
+done:
+	VMOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func dotDevAVX(x, y []float32, m float32) float32
+// Requires: AVX, FMA3
+// s = Σ x[i]·(y[i] − m).  Y0–Y3: partial sums; Y4: m; Y5–Y8: y − m.
+TEXT ·dotDevAVX(SB), NOSPLIT, $0-60
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ y_base+24(FP), DX
+	VBROADCASTSS m+48(FP), Y4
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VMOVUPS (DX), Y5
+	VMOVUPS 32(DX), Y6
+	VMOVUPS 64(DX), Y7
+	VMOVUPS 96(DX), Y8
+	VSUBPS Y4, Y5, Y5              // y − m
+	VSUBPS Y4, Y6, Y6
+	VSUBPS Y4, Y7, Y7
+	VSUBPS Y4, Y8, Y8
+	VFMADD231PS (SI), Y5, Y0       // s += (y − m)·x
+	VFMADD231PS 32(SI), Y6, Y1
+	VFMADD231PS 64(SI), Y7, Y2
+	VFMADD231PS 96(SI), Y8, Y3
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+
+octloop:
+	CMPQ CX, $8
+	JL   reduce
+	VMOVUPS (DX), Y5
+	VSUBPS Y4, Y5, Y5
+	VFMADD231PS (SI), Y5, Y0
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP  octloop
+
+reduce:
+	REDUCE
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (DX), X5
+	VSUBSS X4, X5, X5
+	VFMADD231SS (SI), X5, X0
+	ADDQ $4, SI
+	ADDQ $4, DX
+	DECQ CX
+	JMP  tail
+
+done:
+	VMOVSS X0, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func bnGradAVX(dst, dy, x []float32, a, b, c float32)
+// Requires: AVX, FMA3
+// dst[i] += a·dy[i] + b·x[i] + c.  Y0: a; Y1: b; Y9: c; Y2–Y5: dst.
+TEXT ·bnGradAVX(SB), NOSPLIT, $0-84
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ dy_base+24(FP), SI
+	MOVQ x_base+48(FP), DX
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS b+76(FP), Y1
+	VBROADCASTSS c+80(FP), Y9
+
+blocks:
+	CMPQ CX, $32
+	JL   oct
+	VADDPS (DI), Y9, Y2            // dst + c
+	VADDPS 32(DI), Y9, Y3
+	VADDPS 64(DI), Y9, Y4
+	VADDPS 96(DI), Y9, Y5
+	VFMADD231PS (SI), Y0, Y2       // += a·dy
+	VFMADD231PS 32(SI), Y0, Y3
+	VFMADD231PS 64(SI), Y0, Y4
+	VFMADD231PS 96(SI), Y0, Y5
+	VFMADD231PS (DX), Y1, Y2       // += b·x
+	VFMADD231PS 32(DX), Y1, Y3
+	VFMADD231PS 64(DX), Y1, Y4
+	VFMADD231PS 96(DX), Y1, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, 64(DI)
+	VMOVUPS Y5, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	VADDPS (DI), Y9, Y2
+	VFMADD231PS (SI), Y0, Y2
+	VFMADD231PS (DX), Y1, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VADDSS (DI), X9, X2
+	VFMADD231SS (SI), X0, X2
+	VFMADD231SS (DX), X1, X2
+	VMOVSS X2, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DX
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func gather2AVX2(dst, src []float32)
+// Requires: AVX, AVX2
+// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  Y0, Y1: src[16i : 16i+16];
+// Y2: the even elements. Blocks of 8 run while at least 9 remain, so the
+// 16-float load never passes src[2·len(dst) − 2].
+TEXT ·gather2AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+
+oct:
+	CMPQ CX, $9
+	JL   tail
+	VMOVUPS (SI), Y0               // s0 … s7
+	VMOVUPS 32(SI), Y1             // s8 … s15
+	VSHUFPS $0x88, Y1, Y0, Y2      // s0 s2 s8 s10 | s4 s6 s12 s14
+	VPERMPD $0xd8, Y2, Y2          // s0 s2 s4 s6 s8 s10 s12 s14
+	VMOVUPS Y2, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	MOVL (SI), AX
+	MOVL AX, (DI)
+	ADDQ $8, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
+
+// func scatterAdd2AVX2(dst, src []float32)
+// Requires: AVX, AVX2
+// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  Y0: src[8i : 8i+8];
+// Y1, Y2: src spread to the even lanes with zeros between; Y3, Y4: dst.
+// Blocks of 8 run while at least 9 remain (see gather2AVX2).
+TEXT ·scatterAdd2AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	VXORPS Y5, Y5, Y5
+
+oct:
+	CMPQ CX, $9
+	JL   tail
+	VMOVUPS (SI), Y0               // s0 … s7
+	VPERMPD $0xd8, Y0, Y0          // s0 s1 s4 s5 | s2 s3 s6 s7
+	VUNPCKLPS Y5, Y0, Y1           // s0 0 s1 0 | s2 0 s3 0
+	VUNPCKHPS Y5, Y0, Y2           // s4 0 s5 0 | s6 0 s7 0
+	VADDPS (DI), Y1, Y3
+	VADDPS 32(DI), Y2, Y4
+	VMOVUPS Y3, (DI)
+	VMOVUPS Y4, 32(DI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JMP  oct
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (DI), X3
+	VADDSS (SI), X3, X3
+	VMOVSS X3, (DI)
+	ADDQ $4, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET

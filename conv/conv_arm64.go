@@ -1,0 +1,65 @@
+//go:build !purego
+
+package conv
+
+import "golang.org/x/sys/cpu"
+
+// kernelTable is the dispatch table, best first. The NEON kernels are
+// implemented in conv_arm64.s; their definitions are the Generic twins in
+// kernels_generic.go, with identical semantics.
+var kernelTable = []kernels{{
+	name: "NEON", available: cpu.ARM64.HasASIMD,
+	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
+	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
+	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
+}, genericKernels}
+
+// affineNEON is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
+//
+//go:noescape
+func affineNEON(dst, src []float32, a, b float32)
+
+// affineLeakyNEON is affineLeakyGeneric: for i := range dst { v := a*src[i] + b; dst[i] = max(v, 0.1*v) }.
+//
+//go:noescape
+func affineLeakyNEON(dst, src []float32, a, b float32)
+
+// leakyGradNEON is leakyGradGeneric: dst[i] = dy[i] if y[i] > 0, else 0.1*dy[i].
+//
+//go:noescape
+func leakyGradNEON(dst, dy, y []float32)
+
+// addToNEON is addToGeneric: for i := range dst { dst[i] += src[i] }.
+//
+//go:noescape
+func addToNEON(dst, src []float32)
+
+// sumNEON is sumGeneric: for _, v := range x { s += v }; return s.
+//
+//go:noescape
+func sumNEON(x []float32) float32
+
+// sumSqDevNEON is sumSqDevGeneric: for _, v := range x { s += (v-m)*(v-m) }; return s.
+//
+//go:noescape
+func sumSqDevNEON(x []float32, m float32) float32
+
+// dotDevNEON is dotDevGeneric: for i := range x { s += x[i]*(y[i]-m) }; return s.
+//
+//go:noescape
+func dotDevNEON(x, y []float32, m float32) float32
+
+// bnGradNEON is bnGradGeneric: for i := range dst { dst[i] += a*dy[i] + b*x[i] + c }.
+//
+//go:noescape
+func bnGradNEON(dst, dy, x []float32, a, b, c float32)
+
+// gather2NEON is gather2Generic: for i := range dst { dst[i] = src[2*i] }.
+//
+//go:noescape
+func gather2NEON(dst, src []float32)
+
+// scatterAdd2NEON is scatterAdd2Generic: for i := range src { dst[2*i] += src[i] }.
+//
+//go:noescape
+func scatterAdd2NEON(dst, src []float32)

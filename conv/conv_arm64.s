@@ -1,0 +1,551 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Elementwise kernels for NEON (ASIMD). Each mirrors its pure-Go twin in
+// kernels_generic.go (same name with Generic in place of NEON), which is the
+// definition. Loops run 16 floats per iteration in four V registers
+// (blocks), 4 per iteration (quad), then one at a time (tail); the tail
+// loads one float into lane 0 with FMOVS (clearing the other lanes), runs
+// the same vector instructions and stores or returns lane 0 only.
+//
+// The Go assembler has no vector forms of these floating-point
+// instructions, so they are encoded here (Vd, Vn, Vm are register numbers;
+// all arrangements are .4S):
+
+#define FADD4(d, n, m) WORD $(0x4E20D400 | ((m)<<16) | ((n)<<5) | (d))  // Vd = Vn + Vm
+#define FSUB4(d, n, m) WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d))  // Vd = Vn − Vm
+#define FMUL4(d, n, m) WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d))  // Vd = Vn · Vm
+#define FMAX4(d, n, m) WORD $(0x4E20F400 | ((m)<<16) | ((n)<<5) | (d))  // Vd = max(Vn, Vm)
+#define FCMGTZ4(d, n) WORD $(0x4EA0C800 | ((n)<<5) | (d))              // Vd = Vn > 0 ? ^0 : 0
+#define BSL16(d, n, m) WORD $(0x6E601C00 | ((m)<<16) | ((n)<<5) | (d)) // Vd = Vd ? Vn : Vm (bitwise)
+#define FADDP4(d, n, m) WORD $(0x6E20D400 | ((m)<<16) | ((n)<<5) | (d)) // pairwise add
+#define FADDP2S(d, n) WORD $(0x7E30D800 | ((n)<<5) | (d))              // Sd = Vn[0] + Vn[1]
+
+// func affineNEON(dst, src []float32, a, b float32)
+// Requires: ASIMD
+// dst[i] = a·src[i] + b.  V28: a; V29: b; V0–V3: src; V4–V7: results.
+TEXT ·affineNEON(SB), NOSPLIT, $0-56
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R1
+	MOVD  src_base+24(FP), R2
+	FMOVS a+48(FP), F28
+	FMOVS b+52(FP), F29
+	VDUP  V28.S[0], V28.S4
+	VDUP  V29.S[0], V29.S4
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V29.B16, V4.B16
+	VMOV V29.B16, V5.B16
+	VMOV V29.B16, V6.B16
+	VMOV V29.B16, V7.B16
+	VFMLA V28.S4, V0.S4, V4.S4 // V4 = b + a·x
+	VFMLA V28.S4, V1.S4, V5.S4
+	VFMLA V28.S4, V2.S4, V6.S4
+	VFMLA V28.S4, V3.S4, V7.S4
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  tail
+	VLD1.P 16(R2), [V0.S4]
+	VMOV V29.B16, V4.B16
+	VFMLA V28.S4, V0.S4, V4.S4
+	VST1.P [V4.S4], 16(R0)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R2), F0
+	VMOV  V29.B16, V4.B16
+	VFMLA V28.S4, V0.S4, V4.S4
+	FMOVS F4, (R0)
+	ADD   $4, R2
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// func affineLeakyNEON(dst, src []float32, a, b float32)
+// Requires: ASIMD
+// v = a·src[i] + b; dst[i] = max(v, 0.1·v).  V28: a; V29: b; V30: 0.1;
+// V0–V3: src, then 0.1·v; V4–V7: v.
+TEXT ·affineLeakyNEON(SB), NOSPLIT, $0-56
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R1
+	MOVD  src_base+24(FP), R2
+	FMOVS a+48(FP), F28
+	FMOVS b+52(FP), F29
+	VDUP  V28.S[0], V28.S4
+	VDUP  V29.S[0], V29.S4
+	MOVW  $0x3dcccccd, R5 // float32(0.1), LeakySlope
+	VDUP  R5, V30.S4
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VMOV V29.B16, V4.B16
+	VMOV V29.B16, V5.B16
+	VMOV V29.B16, V6.B16
+	VMOV V29.B16, V7.B16
+	VFMLA V28.S4, V0.S4, V4.S4 // v = b + a·x
+	VFMLA V28.S4, V1.S4, V5.S4
+	VFMLA V28.S4, V2.S4, V6.S4
+	VFMLA V28.S4, V3.S4, V7.S4
+	FMUL4(0, 4, 30)            // V0 = 0.1·v
+	FMUL4(1, 5, 30)
+	FMUL4(2, 6, 30)
+	FMUL4(3, 7, 30)
+	FMAX4(4, 4, 0)             // v = max(v, 0.1·v)
+	FMAX4(5, 5, 1)
+	FMAX4(6, 6, 2)
+	FMAX4(7, 7, 3)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  tail
+	VLD1.P 16(R2), [V0.S4]
+	VMOV V29.B16, V4.B16
+	VFMLA V28.S4, V0.S4, V4.S4
+	FMUL4(0, 4, 30)
+	FMAX4(4, 4, 0)
+	VST1.P [V4.S4], 16(R0)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R2), F0
+	VMOV  V29.B16, V4.B16
+	VFMLA V28.S4, V0.S4, V4.S4
+	FMUL4(0, 4, 30)
+	FMAX4(4, 4, 0)
+	FMOVS F4, (R0)
+	ADD   $4, R2
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// func leakyGradNEON(dst, dy, y []float32)
+// Requires: ASIMD
+// dst[i] = dy[i]·(1 if y[i] > 0 else 0.1).  V30: 0.1; V31: 1;
+// V0–V3: y, then the factor; V4–V7: dy.
+TEXT ·leakyGradNEON(SB), NOSPLIT, $0-72
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R1
+	MOVD dy_base+24(FP), R2
+	MOVD y_base+48(FP), R3
+	MOVW $0x3dcccccd, R5 // float32(0.1)
+	VDUP R5, V30.S4
+	MOVW $0x3f800000, R5 // float32(1)
+	VDUP R5, V31.S4
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FCMGTZ4(0, 0)      // mask = y > 0
+	FCMGTZ4(1, 1)
+	FCMGTZ4(2, 2)
+	FCMGTZ4(3, 3)
+	BSL16(0, 31, 30)   // factor = mask ? 1 : 0.1
+	BSL16(1, 31, 30)
+	BSL16(2, 31, 30)
+	BSL16(3, 31, 30)
+	FMUL4(0, 0, 4)     // dy·factor
+	FMUL4(1, 1, 5)
+	FMUL4(2, 2, 6)
+	FMUL4(3, 3, 7)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  tail
+	VLD1.P 16(R3), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FCMGTZ4(0, 0)
+	BSL16(0, 31, 30)
+	FMUL4(0, 0, 4)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R3), F0
+	FMOVS (R2), F4
+	FCMGTZ4(0, 0)
+	BSL16(0, 31, 30)
+	FMUL4(0, 0, 4)
+	FMOVS F0, (R0)
+	ADD   $4, R3
+	ADD   $4, R2
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// func addToNEON(dst, src []float32)
+// Requires: ASIMD
+// dst[i] += src[i].  R0 reads dst, R4 writes it; V0–V3: dst; V4–V7: src.
+TEXT ·addToNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R1
+	MOVD src_base+24(FP), R2
+	MOVD R0, R4
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FADD4(0, 0, 4)
+	FADD4(1, 1, 5)
+	FADD4(2, 2, 6)
+	FADD4(3, 3, 7)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R4)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  tail
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FADD4(0, 0, 4)
+	VST1.P [V0.S4], 16(R4)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FMOVS (R2), F4
+	FADD4(0, 0, 4)
+	FMOVS F0, (R0)
+	ADD   $4, R0
+	ADD   $4, R2
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// REDUCE sums the four partial sums V16–V19 into lane 0 of V16.
+#define REDUCE \
+	FADD4(16, 16, 17) \
+	FADD4(18, 18, 19) \
+	FADD4(16, 16, 18) \
+	FADDP4(16, 16, 16) \
+	FADDP2S(16, 16)
+
+// func sumNEON(x []float32) float32
+// Requires: ASIMD
+// s = Σ x[i].  V16–V19: partial sums; V0–V3: x.
+TEXT ·sumNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R1
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FADD4(16, 16, 0)
+	FADD4(17, 17, 1)
+	FADD4(18, 18, 2)
+	FADD4(19, 19, 3)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  reduce
+	VLD1.P 16(R0), [V0.S4]
+	FADD4(16, 16, 0)
+	SUB  $4, R1
+	B    quad
+
+reduce:
+	REDUCE
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FADD4(16, 16, 0)
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	FMOVS F16, ret+24(FP)
+	RET
+
+// func sumSqDevNEON(x []float32, m float32) float32
+// Requires: ASIMD
+// s = Σ (x[i] − m)².  V16–V19: partial sums; V24: m; V0–V3: x − m.
+TEXT ·sumSqDevNEON(SB), NOSPLIT, $0-36
+	MOVD  x_base+0(FP), R0
+	MOVD  x_len+8(FP), R1
+	FMOVS m+24(FP), F24
+	VDUP  V24.S[0], V24.S4
+	VEOR  V16.B16, V16.B16, V16.B16
+	VEOR  V17.B16, V17.B16, V17.B16
+	VEOR  V18.B16, V18.B16, V18.B16
+	VEOR  V19.B16, V19.B16, V19.B16
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FSUB4(0, 0, 24)                // d = x − m
+	FSUB4(1, 1, 24)
+	FSUB4(2, 2, 24)
+	FSUB4(3, 3, 24)
+	VFMLA V0.S4, V0.S4, V16.S4     // s += d·d
+	VFMLA V1.S4, V1.S4, V17.S4
+	VFMLA V2.S4, V2.S4, V18.S4
+	VFMLA V3.S4, V3.S4, V19.S4
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  reduce
+	VLD1.P 16(R0), [V0.S4]
+	FSUB4(0, 0, 24)
+	VFMLA V0.S4, V0.S4, V16.S4
+	SUB  $4, R1
+	B    quad
+
+reduce:
+	REDUCE
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FSUB4(0, 0, 24)
+	VFMLA V0.S4, V0.S4, V16.S4
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	FMOVS F16, ret+32(FP)
+	RET
+
+// func dotDevNEON(x, y []float32, m float32) float32
+// Requires: ASIMD
+// s = Σ x[i]·(y[i] − m).  V16–V19: partial sums; V24: m; V0–V3: x;
+// V4–V7: y − m.
+TEXT ·dotDevNEON(SB), NOSPLIT, $0-60
+	MOVD  x_base+0(FP), R0
+	MOVD  x_len+8(FP), R1
+	MOVD  y_base+24(FP), R2
+	FMOVS m+48(FP), F24
+	VDUP  V24.S[0], V24.S4
+	VEOR  V16.B16, V16.B16, V16.B16
+	VEOR  V17.B16, V17.B16, V17.B16
+	VEOR  V18.B16, V18.B16, V18.B16
+	VEOR  V19.B16, V19.B16, V19.B16
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FSUB4(4, 4, 24)                // y − m
+	FSUB4(5, 5, 24)
+	FSUB4(6, 6, 24)
+	FSUB4(7, 7, 24)
+	VFMLA V4.S4, V0.S4, V16.S4     // s += x·(y − m)
+	VFMLA V5.S4, V1.S4, V17.S4
+	VFMLA V6.S4, V2.S4, V18.S4
+	VFMLA V7.S4, V3.S4, V19.S4
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  reduce
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FSUB4(4, 4, 24)
+	VFMLA V4.S4, V0.S4, V16.S4
+	SUB  $4, R1
+	B    quad
+
+reduce:
+	REDUCE
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FMOVS (R2), F4
+	FSUB4(4, 4, 24)
+	VFMLA V4.S4, V0.S4, V16.S4
+	ADD   $4, R0
+	ADD   $4, R2
+	SUB   $1, R1
+	B     tail
+
+done:
+	FMOVS F16, ret+56(FP)
+	RET
+
+// func bnGradNEON(dst, dy, x []float32, a, b, c float32)
+// Requires: ASIMD
+// dst[i] += a·dy[i] + b·x[i] + c.  V28: a; V29: b; V27: c; V0–V3: dst;
+// V4–V7: dy; V8–V11: x. R0 reads dst, R4 writes it.
+TEXT ·bnGradNEON(SB), NOSPLIT, $0-84
+	MOVD  dst_base+0(FP), R0
+	MOVD  dst_len+8(FP), R1
+	MOVD  dy_base+24(FP), R2
+	MOVD  x_base+48(FP), R3
+	MOVD  R0, R4
+	FMOVS a+72(FP), F28
+	FMOVS b+76(FP), F29
+	FMOVS c+80(FP), F27
+	VDUP  V28.S[0], V28.S4
+	VDUP  V29.S[0], V29.S4
+	VDUP  V27.S[0], V27.S4
+
+blocks:
+	CMP  $16, R1
+	BLT  quad
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R3), [V8.S4, V9.S4, V10.S4, V11.S4]
+	FADD4(0, 0, 27)                // dst + c
+	FADD4(1, 1, 27)
+	FADD4(2, 2, 27)
+	FADD4(3, 3, 27)
+	VFMLA V28.S4, V4.S4, V0.S4     // += a·dy
+	VFMLA V28.S4, V5.S4, V1.S4
+	VFMLA V28.S4, V6.S4, V2.S4
+	VFMLA V28.S4, V7.S4, V3.S4
+	VFMLA V29.S4, V8.S4, V0.S4     // += b·x
+	VFMLA V29.S4, V9.S4, V1.S4
+	VFMLA V29.S4, V10.S4, V2.S4
+	VFMLA V29.S4, V11.S4, V3.S4
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R4)
+	SUB  $16, R1
+	B    blocks
+
+quad:
+	CMP  $4, R1
+	BLT  tail
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R2), [V4.S4]
+	VLD1.P 16(R3), [V8.S4]
+	FADD4(0, 0, 27)
+	VFMLA V28.S4, V4.S4, V0.S4
+	VFMLA V29.S4, V8.S4, V0.S4
+	VST1.P [V0.S4], 16(R4)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FMOVS (R2), F4
+	FMOVS (R3), F8
+	FADD4(0, 0, 27)
+	VFMLA V28.S4, V4.S4, V0.S4
+	VFMLA V29.S4, V8.S4, V0.S4
+	FMOVS F0, (R0)
+	ADD   $4, R0
+	ADD   $4, R2
+	ADD   $4, R3
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// func gather2NEON(dst, src []float32)
+// Requires: ASIMD
+// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  VLD2 de-interleaves
+// src[8i : 8i+8] into V0 (even elements) and V1 (odd); quads run while at
+// least 5 remain, so the load never passes src[2·len(dst) − 2].
+TEXT ·gather2NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R1
+	MOVD src_base+24(FP), R2
+
+quad:
+	CMP  $5, R1
+	BLT  tail
+	VLD2.P 32(R2), [V0.S4, V1.S4]
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	MOVWU (R2), R5
+	MOVW  R5, (R0)
+	ADD   $8, R2
+	ADD   $4, R0
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET
+
+// func scatterAdd2NEON(dst, src []float32)
+// Requires: ASIMD
+// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  V0, V1: dst[8i : 8i+8]
+// de-interleaved (even, odd); V4: src[4i : 4i+4]. Quads run while at least
+// 5 remain (see gather2NEON).
+TEXT ·scatterAdd2NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R2
+	MOVD src_len+32(FP), R1
+
+quad:
+	CMP  $5, R1
+	BLT  tail
+	VLD2 (R0), [V0.S4, V1.S4]
+	VLD1.P 16(R2), [V4.S4]
+	FADD4(0, 0, 4)                 // even elements += src
+	VST2.P [V0.S4, V1.S4], 32(R0)
+	SUB  $4, R1
+	B    quad
+
+tail:
+	CBZ   R1, done
+	FMOVS (R0), F0
+	FMOVS (R2), F4
+	FADD4(0, 0, 4)
+	FMOVS F0, (R0)
+	ADD   $8, R0
+	ADD   $4, R2
+	SUB   $1, R1
+	B     tail
+
+done:
+	RET

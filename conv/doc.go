@@ -1,0 +1,68 @@
+// Package conv implements the layers of YOLOv3 and YOLOv3-tiny on NCHW
+// float32 tensors, forward and backward: 2-D convolution through im2col and
+// the packed GEMM of package mat, batch normalisation, LeakyReLU(0.1),
+// residual add, channel concat (darknet's route), nearest 2× upsampling,
+// max pooling and a per-channel bias; plus a fused inference path where
+// batch normalisation is folded into the convolution weights and the bias
+// and activation are applied in one pass after the GEMM.
+//
+// # Legend
+//
+//	N        batch size
+//	Cin/Cout input/output channels
+//	H×W      input height and width; Ho×Wo output height and width
+//	k        square kernel size (odd: 1, 3, …); s stride; p padding
+//	HW       Ho·Wo, the number of output pixels of one image
+//	M        N·H·W, the number of values per channel in batch statistics
+//
+// # Layout
+//
+// Every image tensor is row-major NCHW: element (n, c, y, x) of a
+// [N, C, H, W] tensor is at ((n·C + c)·H + y)·W + x, so one image is a
+// [C, H·W] matrix with one row per channel:
+//
+//	x.Data: | image 0                      | image 1 | …
+//	        | c0: y0 row, y1 row, … | c1: … |
+//
+// Weights are [Cout, Cin, k, k], i.e. a [Cout, Cin·k·k] matrix W. The
+// convolution of one image is one GEMM:
+//
+//	col[Cin·k·k, HW]  = im2col(x[Cin, H, W])     row (c, i, j) holds x[c, oy·s−p+i, ox·s−p+j]
+//	y[Cout, HW]       = W[Cout, Cin·k·k] · col
+//	dW[Cout, Cin·k·k] += dY[Cout, HW] · colᵀ
+//	dcol[Cin·k·k, HW] = Wᵀ · dY, then col2im scatter-adds dcol into dX[Cin, H, W]
+//
+// A 1×1 stride-1 unpadded convolution skips im2col: col is x itself.
+// Padding is darknet's: p zero pixels on every side, Ho = (H + 2p − k)/s + 1,
+// and "same" convolutions use p = k/2. For even input sides this equals the
+// upstream Keras model's top-left padding of its stride-2 convolutions
+// (SPEC §2.1).
+//
+// # Semantics of the backward functions
+//
+// Every backward function ACCUMULATES into the gradients it is given
+// (dX += …, dW += …), so a tensor used twice receives the sum of its
+// gradients, exactly as the autograd tape needs. Zero gradients before the
+// first use. A nil gradient argument means "not needed" and is skipped
+// (for example dX of the input image).
+//
+// # Scratch memory
+//
+// A Workspace owns the im2col buffer and a *mat.Gemm. It grows to the
+// largest layer it has seen and is then reused, so steady-state calls do
+// not allocate. A Workspace is not safe for concurrent use.
+//
+// # Reading order
+//
+// conv.go (Workspace, Conv2DForward, Conv2DBackward, the fused inference
+// convolution and FoldBatchNorm), im2col.go, batchnorm.go, layers.go
+// (leaky, add, concat, upsample, maxpool, bias), kernels_generic.go (the
+// elementwise kernels with assembly versions in conv_amd64.s and
+// conv_arm64.s, dispatched in conv_amd64.go, conv_arm64.go, conv_noasm.go).
+//
+// # Left out
+//
+// Kernels of even size, dilation, groups, and any padding other than
+// darknet's symmetric one. Batch statistics are per call, never across
+// workers or machines.
+package conv

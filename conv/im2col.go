@@ -1,0 +1,131 @@
+package conv
+
+// im2col and col2im work on a tile of output pixels [p0, p1) of one image at
+// a time, so the col buffer ([Cin·k·k, p1−p0], about a megabyte) stays in
+// cache between being written here and being packed by the GEMM, instead
+// of a whole-image col (50 MB for the 3×3 32→64 layer at 208×208) going
+// through memory.
+
+// colBudget is the target size of one col tile in floats (1 MB).
+const colBudget = 1 << 18
+
+// minTile is the narrowest tile: every tile repacks W for the GEMM, so a
+// tile must be wide enough to amortise that.
+const minTile = 1024
+
+// tile returns the tile width for HW output pixels: at least minTile, else
+// what fits colBudget, spread evenly over the tiles and rounded up to a
+// multiple of 16.
+func (g geom) tile() int {
+	hw, ckk := g.ho*g.wo, g.cin*g.k*g.k
+	nb := max(minTile, colBudget/ckk)
+	if nb >= hw {
+		return hw
+	}
+	tiles := (hw + nb - 1) / nb
+	nb = (hw + tiles - 1) / tiles
+	return (nb + 15) &^ 15
+}
+
+// im2col unrolls output pixels [p0, p1) of one image x[Cin, H, W] into
+// col[Cin·k·k, p1−p0]: row (c, i, j) of col holds the input pixel each
+// output pixel p = oy·Wo + ox sees through kernel tap (i, j),
+//
+//	col[(c·k + i)·k + j, p − p0] = x[c, oy·s − p + i, ox·s − p + j]
+//
+// or 0 where that falls in the padding. It fills the rows of channels
+// [c0, c1) only.
+func (g geom) im2col(col, x []float32, c0, c1, p0, p1 int) {
+	nb := p1 - p0
+	for c := c0; c < c1; c++ {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.k {
+			for j := range g.k {
+				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				vx0, vx1 := g.validRange(j)
+				for oy := p0 / g.wo; oy*g.wo < p1; oy++ {
+					// This output row's pixels within the tile: columns [ox0, ox1).
+					ox0, ox1 := max(oy*g.wo, p0)-oy*g.wo, min((oy+1)*g.wo, p1)-oy*g.wo
+					dst := row[oy*g.wo+ox0-p0 : oy*g.wo+ox1-p0]
+					iy := oy*g.s - g.p + i
+					lo, hi := max(vx0, ox0), min(vx1, ox1)
+					if iy < 0 || iy >= g.h || lo >= hi {
+						clear(dst)
+						continue
+					}
+					clear(dst[:lo-ox0])
+					clear(dst[hi-ox0:])
+					d := dst[lo-ox0 : hi-ox0]
+					src := xc[iy*g.w+lo*g.s-g.p+j:]
+					switch g.s {
+					case 1:
+						copy(d, src)
+						continue
+					case 2:
+						gather2(d, src)
+						continue
+					}
+					src = src[:(len(d)-1)*g.s+1]
+					for o := range d {
+						d[o] = src[o*g.s]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it scatter-adds the tile
+// col[Cin·k·k, p1−p0] into dx[Cin, H, W],
+//
+//	dx[c, oy·s − p + i, ox·s − p + j] += col[(c·k + i)·k + j, p − p0]
+//
+// skipping the padding. It updates the planes of channels [c0, c1) only.
+func (g geom) col2im(dx, col []float32, c0, c1, p0, p1 int) {
+	nb := p1 - p0
+	for c := c0; c < c1; c++ {
+		xc := dx[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.k {
+			for j := range g.k {
+				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				vx0, vx1 := g.validRange(j)
+				for oy := p0 / g.wo; oy*g.wo < p1; oy++ {
+					ox0, ox1 := max(oy*g.wo, p0)-oy*g.wo, min((oy+1)*g.wo, p1)-oy*g.wo
+					iy := oy*g.s - g.p + i
+					lo, hi := max(vx0, ox0), min(vx1, ox1)
+					if iy < 0 || iy >= g.h || lo >= hi {
+						continue
+					}
+					src := row[oy*g.wo+lo-p0 : oy*g.wo+hi-p0]
+					dst := xc[iy*g.w+lo*g.s-g.p+j:]
+					switch g.s {
+					case 1:
+						addTo(dst[:len(src)], src)
+						continue
+					case 2:
+						scatterAdd2(dst, src)
+						continue
+					}
+					dst = dst[:(len(src)-1)*g.s+1]
+					for o, v := range src {
+						dst[o*g.s] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output columns [ox0, ox1) whose input column
+// ox·s − p + j lies inside [0, W).
+func (g geom) validRange(j int) (ox0, ox1 int) {
+	// ox·s − p + j ≥ 0  ⇔  ox ≥ ⌈(p − j)/s⌉
+	if d := g.p - j; d > 0 {
+		ox0 = (d + g.s - 1) / g.s
+	}
+	// ox·s − p + j ≤ W − 1  ⇔  ox ≤ ⌊(W − 1 + p − j)/s⌋
+	if last := g.w - 1 + g.p - j; last >= 0 {
+		ox1 = min(g.wo, last/g.s+1)
+	}
+	return min(ox0, ox1), ox1
+}

@@ -1,0 +1,159 @@
+package conv
+
+// This file holds the pure-Go elementwise kernels. It has no build tag, so
+// it is compiled everywhere: it is the definition the assembly kernels in
+// conv_amd64.s and conv_arm64.s are tested against, and the code of
+// -tags purego builds. Callers have checked the lengths: every slice
+// argument is at least as long as dst (or x for the reductions).
+
+// kernels is one implementation of every elementwise kernel, for one ISA.
+type kernels struct {
+	name        string
+	available   bool // the CPU has every feature the kernels use
+	affine      func(dst, src []float32, a, b float32)
+	affineLeaky func(dst, src []float32, a, b float32)
+	leakyGrad   func(dst, dy, y []float32)
+	addTo       func(dst, src []float32)
+	sum         func(x []float32) float32
+	sumSqDev    func(x []float32, m float32) float32
+	dotDev      func(x, y []float32, m float32) float32
+	bnGrad      func(dst, dy, x []float32, a, b, c float32)
+	gather2     func(dst, src []float32)
+	scatterAdd2 func(dst, src []float32)
+}
+
+var genericKernels = kernels{
+	name: "Generic", available: true,
+	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
+	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
+	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
+}
+
+// impl is the best available entry of the dispatch table, fixed at init.
+var impl = func() kernels {
+	for _, k := range kernelTable {
+		if k.available {
+			return k
+		}
+	}
+	return genericKernels
+}()
+
+// KernelName names the elementwise kernels in use ("AVX2", "NEON", "Generic").
+func KernelName() string { return impl.name }
+
+func affine(dst, src []float32, a, b float32)      { impl.affine(dst, src, a, b) }
+func affineLeaky(dst, src []float32, a, b float32) { impl.affineLeaky(dst, src, a, b) }
+func leakyGrad(dst, dy, y []float32)               { impl.leakyGrad(dst, dy, y) }
+func addTo(dst, src []float32)                     { impl.addTo(dst, src) }
+func sum(x []float32) float32                      { return impl.sum(x) }
+func sumSqDev(x []float32, m float32) float32      { return impl.sumSqDev(x, m) }
+func dotDev(x, y []float32, m float32) float32     { return impl.dotDev(x, y, m) }
+func bnGrad(dst, dy, x []float32, a, b, c float32) { impl.bnGrad(dst, dy, x, a, b, c) }
+func gather2(dst, src []float32)                   { impl.gather2(dst, src) }
+func scatterAdd2(dst, src []float32)               { impl.scatterAdd2(dst, src) }
+
+// affineGeneric is: for i := range dst { dst[i] = a*src[i] + b }.
+// dst and src may be the same slice.
+func affineGeneric(dst, src []float32, a, b float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = a*v + b
+	}
+}
+
+// affineLeakyGeneric is: for i := range dst { v := a*src[i] + b; dst[i] = max(v, 0.1*v) },
+// i.e. LeakyReLU(0.1) of an affine map (v for v ≥ 0, 0.1·v otherwise).
+// dst and src may be the same slice.
+func affineLeakyGeneric(dst, src []float32, a, b float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		v = a*v + b
+		dst[i] = max(v, LeakySlope*v)
+	}
+}
+
+// leakyGradGeneric is: for i := range dst { if y[i] > 0 { dst[i] = dy[i] } else { dst[i] = 0.1*dy[i] } },
+// the gradient through LeakyReLU(0.1) given its output y (y > 0 exactly when
+// the input is > 0). dst and dy may be the same slice.
+func leakyGradGeneric(dst, dy, y []float32) {
+	dy, y = dy[:len(dst)], y[:len(dst)]
+	for i, g := range dy {
+		if y[i] > 0 {
+			dst[i] = g
+		} else {
+			dst[i] = LeakySlope * g
+		}
+	}
+}
+
+// addToGeneric is: for i := range dst { dst[i] += src[i] }.
+func addToGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// sumGeneric is: for _, v := range x { s += v }; return s.
+// (It accumulates in float64; the assembly uses several float32 lanes.)
+func sumGeneric(x []float32) float32 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return float32(s)
+}
+
+// sumSqDevGeneric is: for _, v := range x { s += (v-m)*(v-m) }; return s.
+func sumSqDevGeneric(x []float32, m float32) float32 {
+	var s float64
+	for _, v := range x {
+		d := float64(v - m)
+		s += d * d
+	}
+	return float32(s)
+}
+
+// dotDevGeneric is: for i := range x { s += x[i]*(y[i]-m) }; return s.
+func dotDevGeneric(x, y []float32, m float32) float32 {
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += float64(v) * float64(y[i]-m)
+	}
+	return float32(s)
+}
+
+// bnGradGeneric is: for i := range dst { dst[i] += a*dy[i] + b*x[i] + c },
+// the batch-norm input gradient once its per-channel sums are known.
+func bnGradGeneric(dst, dy, x []float32, a, b, c float32) {
+	dy, x = dy[:len(dst)], x[:len(dst)]
+	for i := range dst {
+		dst[i] += a*dy[i] + b*x[i] + c
+	}
+}
+
+// gather2Generic is: for i := range dst { dst[i] = src[2*i] }, the stride-2
+// row copy of im2col. len(src) ≥ 2·len(dst) − 1.
+func gather2Generic(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:2*len(dst)-1]
+	for i := range dst {
+		dst[i] = src[2*i]
+	}
+}
+
+// scatterAdd2Generic is: for i := range src { dst[2*i] += src[i] }, the
+// stride-2 row update of col2im. len(dst) ≥ 2·len(src) − 1.
+func scatterAdd2Generic(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	dst = dst[:2*len(src)-1]
+	for i, v := range src {
+		dst[2*i] += v
+	}
+}

@@ -1,0 +1,199 @@
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const sentinel = float32(-12345.5) // fills the guard bands around outputs
+
+// vec returns n random values in [-2, 2) starting at offset off inside a
+// slice with guard bands of sentinels on both sides; some values are exact
+// zeros (the LeakyReLU kink).
+func vec(r *rand.Rand, n, off int) (v, whole []float32) {
+	whole = make([]float32, off+n+8)
+	for i := range whole {
+		whole[i] = sentinel
+	}
+	v = whole[off : off+n]
+	for i := range v {
+		v[i] = 4*r.Float32() - 2
+		if r.IntN(8) == 0 {
+			v[i] = 0
+		}
+	}
+	return v, whole
+}
+
+func checkGuards(t *testing.T, name string, whole []float32, off, n int) {
+	t.Helper()
+	for i, v := range whole {
+		if (i < off || i >= off+n) && v != sentinel {
+			t.Fatalf("%s: n=%d off=%d: guard word %d overwritten with %g", name, n, off, i, v)
+		}
+	}
+}
+
+func same(a, b []float32) bool {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// u is the unit roundoff of float32.
+var u = math.Ldexp(1, -24)
+
+// TestKernels runs every kernel of every table entry against its Generic
+// twin on every length 0..70 at offsets 0..3, with guard bands around the
+// outputs, unchanged inputs, and the in-place (aliased) forms.
+func TestKernels(t *testing.T) {
+	for _, k := range kernelTable {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			for n := 0; n <= 70; n++ {
+				for off := range 4 {
+					testKernelsOnce(t, k, r, n, off)
+				}
+			}
+		})
+	}
+}
+
+func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
+	a, b, c := 4*r.Float32()-2, 4*r.Float32()-2, 4*r.Float32()-2
+	x, _ := vec(r, n, (off+1)%4)
+	y, _ := vec(r, n, (off+2)%4)
+	x0, y0 := append([]float32(nil), x...), append([]float32(nil), y...)
+
+	// affine and affineLeaky: |got − want| ≤ 2u·(|a·x| + |b|) per element.
+	for _, leaky := range []bool{false, true} {
+		name, fn := "affine", k.affine
+		if leaky {
+			name, fn = "affineLeaky", k.affineLeaky
+		}
+		dst, whole := vec(r, n, off)
+		fn(dst, x, a, b)
+		checkGuards(t, name, whole, off, n)
+		for i := range dst {
+			want := float64(a)*float64(x[i]) + float64(b)
+			bound := 2 * u * (math.Abs(float64(a)*float64(x[i])) + math.Abs(float64(b)))
+			if leaky && want < 0 {
+				want, bound = want*LeakySlope, bound*LeakySlope+u*math.Abs(want)
+			}
+			if d := math.Abs(float64(dst[i]) - want); !(d <= 2*bound) {
+				t.Fatalf("%s %s n=%d off=%d: dst[%d] = %g, want %g", k.name, name, n, off, i, dst[i], want)
+			}
+		}
+		inPlace := append([]float32(nil), x...)
+		fn(inPlace, inPlace, a, b)
+		if !same(inPlace, dst) {
+			t.Fatalf("%s %s n=%d: in-place result differs", k.name, name, n)
+		}
+	}
+
+	// leakyGrad and addTo are one rounding each, like the twins: exact.
+	dst, whole := vec(r, n, off)
+	k.leakyGrad(dst, x, y)
+	checkGuards(t, "leakyGrad", whole, off, n)
+	want := make([]float32, n)
+	leakyGradGeneric(want, x, y)
+	if !same(dst, want) {
+		t.Fatalf("%s leakyGrad n=%d off=%d: %v, want %v", k.name, n, off, dst, want)
+	}
+	inPlace := append([]float32(nil), x...)
+	k.leakyGrad(inPlace, inPlace, y)
+	if !same(inPlace, want) {
+		t.Fatalf("%s leakyGrad n=%d: in-place result differs", k.name, n)
+	}
+
+	dst, whole = vec(r, n, off)
+	copy(want, dst)
+	k.addTo(dst, x)
+	checkGuards(t, "addTo", whole, off, n)
+	addToGeneric(want, x)
+	if !same(dst, want) {
+		t.Fatalf("%s addTo n=%d off=%d: %v, want %v", k.name, n, off, dst, want)
+	}
+
+	// gather2 and scatterAdd2 on a source (destination) of exactly
+	// 2n − 1 floats inside guard bands, so an overread or overwrite shows.
+	if n > 0 {
+		wide, wideWhole := vec(r, 2*n-1, (off+3)%4)
+		w0 := append([]float32(nil), wide...)
+		dst, whole = vec(r, n, off)
+		k.gather2(dst, wide)
+		checkGuards(t, "gather2", whole, off, n)
+		for i := range dst {
+			if dst[i] != wide[2*i] {
+				t.Fatalf("%s gather2 n=%d off=%d: dst[%d] = %g, want %g", k.name, n, off, i, dst[i], wide[2*i])
+			}
+		}
+		k.scatterAdd2(wide, x)
+		checkGuards(t, "scatterAdd2", wideWhole, (off+3)%4, 2*n-1)
+		for i := range wide {
+			want := w0[i]
+			if i%2 == 0 {
+				want += x[i/2]
+			}
+			if wide[i] != want {
+				t.Fatalf("%s scatterAdd2 n=%d off=%d: dst[%d] = %g, want %g", k.name, n, off, i, wide[i], want)
+			}
+		}
+	}
+	k.gather2(nil, nil)
+	k.scatterAdd2(nil, nil)
+
+	// bnGrad: three roundings at most.
+	dst, whole = vec(r, n, off)
+	d0 := append([]float32(nil), dst...)
+	k.bnGrad(dst, x, y, a, b, c)
+	checkGuards(t, "bnGrad", whole, off, n)
+	for i := range dst {
+		terms := []float64{float64(d0[i]), float64(a) * float64(x[i]), float64(b) * float64(y[i]), float64(c)}
+		var w, m float64
+		for _, v := range terms {
+			w += v
+			m += math.Abs(v)
+		}
+		if d := math.Abs(float64(dst[i]) - w); !(d <= 4*u*m) {
+			t.Fatalf("%s bnGrad n=%d off=%d: dst[%d] = %g, want %g", k.name, n, off, i, dst[i], w)
+		}
+	}
+
+	// Reductions: |got − want| ≤ γ_{n+2}·Σ|terms|.
+	g := float64(n+2) * u / (1 - float64(n+2)*u)
+	var s, sm, q, qm, p, pm float64
+	for i := range x {
+		s += float64(x[i])
+		sm += math.Abs(float64(x[i]))
+		dv := float64(x[i]) - float64(b)
+		q += dv * dv
+		qm += dv * dv
+		e := float64(x[i]) * (float64(y[i]) - float64(b))
+		p += e
+		pm += math.Abs(e)
+	}
+	for _, red := range []struct {
+		name      string
+		got       float32
+		want, mag float64
+	}{
+		{"sum", k.sum(x), s, sm},
+		{"sumSqDev", k.sumSqDev(x, b), q, qm},
+		{"dotDev", k.dotDev(x, y, b), p, pm},
+	} {
+		if d := math.Abs(float64(red.got) - red.want); !(d <= 2*g*red.mag+u*math.Abs(red.want)) {
+			t.Fatalf("%s %s n=%d off=%d: %g, want %g", k.name, red.name, n, off, red.got, red.want)
+		}
+	}
+	if !same(x, x0) || !same(y, y0) {
+		t.Fatalf("%s n=%d off=%d: an input was modified", k.name, n, off)
+	}
+}

@@ -1,0 +1,234 @@
+package conv
+
+import "darkgo/mat"
+
+// LeakyForward computes y = max(x, 0.1·x) elementwise (LeakyReLU(0.1));
+// y may be x.
+func LeakyForward(y, x *mat.Tensor) {
+	if !y.SameShape(x) {
+		panic(errShape)
+	}
+	affineLeaky(y.Data, x.Data, 1, 0)
+}
+
+// LeakyBackward accumulates dx += dy·(1 if y > 0 else 0.1), given the
+// forward output y (y > 0 exactly when x > 0).
+func LeakyBackward(dx, dy, y *mat.Tensor) {
+	if !dx.SameShape(y) || !dy.SameShape(y) {
+		panic(errShape)
+	}
+	for i, g := range dy.Data {
+		if y.Data[i] > 0 {
+			dx.Data[i] += g
+		} else {
+			dx.Data[i] += LeakySlope * g
+		}
+	}
+}
+
+// Add computes y = a + b elementwise (the residual shortcut); y may alias
+// a or b. Its backward is da += dy and db += dy: see AddTo.
+func Add(y, a, b *mat.Tensor) {
+	if !y.SameShape(a) || !a.SameShape(b) {
+		panic(errShape)
+	}
+	copy(y.Data, a.Data) // a no-op when y is a
+	addTo(y.Data, b.Data)
+}
+
+// AddTo accumulates dst += src elementwise (same shapes).
+func AddTo(dst, src *mat.Tensor) {
+	if !dst.SameShape(src) {
+		panic(errShape)
+	}
+	addTo(dst.Data, src.Data)
+}
+
+// Concat joins xs along the channel axis into y, in argument order (darknet's
+// route: "route -1, 61" puts layer -1's channels first):
+//
+//	xs[i] [N, Ci, H, W]  →  y [N, ΣCi, H, W]
+func Concat(y *mat.Tensor, xs ...*mat.Tensor) {
+	concatCheck(y, xs)
+	n := y.Shape[0]
+	for b := range n {
+		off := b * len(y.Data) / n
+		for _, x := range xs {
+			per := len(x.Data) / n
+			copy(y.Data[off:off+per], x.Data[b*per:(b+1)*per])
+			off += per
+		}
+	}
+}
+
+// ConcatBackward accumulates each dxs[i] += its channel slice of dy. xs are
+// the forward inputs (for their shapes); nil entries of dxs are skipped.
+func ConcatBackward(dxs, xs []*mat.Tensor, dy *mat.Tensor) {
+	concatCheck(dy, xs)
+	if len(dxs) != len(xs) {
+		panic(errShape)
+	}
+	n := dy.Shape[0]
+	for b := range n {
+		off := b * len(dy.Data) / n
+		for i, x := range xs {
+			per := len(x.Data) / n
+			if dx := dxs[i]; dx != nil {
+				if !dx.SameShape(x) {
+					panic(errShape)
+				}
+				addTo(dx.Data[b*per:(b+1)*per], dy.Data[off:off+per])
+			}
+			off += per
+		}
+	}
+}
+
+func concatCheck(y *mat.Tensor, xs []*mat.Tensor) {
+	if len(y.Shape) != 4 {
+		panic(errShape)
+	}
+	c := 0
+	for _, x := range xs {
+		if len(x.Shape) != 4 || x.Shape[0] != y.Shape[0] || x.Shape[2] != y.Shape[2] || x.Shape[3] != y.Shape[3] {
+			panic(errShape)
+		}
+		c += x.Shape[1]
+	}
+	if c != y.Shape[1] {
+		panic(errShape)
+	}
+}
+
+// Upsample2x is nearest-neighbour ×2 upsampling, y[n, c, r, q] =
+// x[n, c, ⌊r/2⌋, ⌊q/2⌋]:  x [N, C, H, W] → y [N, C, 2H, 2W].
+func Upsample2x(y, x *mat.Tensor) {
+	h, w := upCheck(y, x)
+	for p := range len(x.Data) / (h * w) {
+		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*4*h*w:(p+1)*4*h*w]
+		for r := range h {
+			row := yp[2*r*2*w : (2*r+1)*2*w]
+			for q, v := range xp[r*w : (r+1)*w] {
+				row[2*q], row[2*q+1] = v, v
+			}
+			copy(yp[(2*r+1)*2*w:(2*r+2)*2*w], row)
+		}
+	}
+}
+
+// Upsample2xBackward accumulates dx[n, c, r, q] += the sum of the four dy
+// values that copied it.
+func Upsample2xBackward(dx, dy *mat.Tensor) {
+	h, w := upCheck(dy, dx)
+	for p := range len(dx.Data) / (h * w) {
+		xp, yp := dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*4*h*w:(p+1)*4*h*w]
+		for r := range h {
+			top, bot := yp[2*r*2*w:(2*r+1)*2*w], yp[(2*r+1)*2*w:(2*r+2)*2*w]
+			for q := range xp[r*w : (r+1)*w] {
+				xp[r*w+q] += top[2*q] + top[2*q+1] + bot[2*q] + bot[2*q+1]
+			}
+		}
+	}
+}
+
+func upCheck(y, x *mat.Tensor) (h, w int) {
+	if len(x.Shape) != 4 || !hasShape(y, x.Shape[0], x.Shape[1], 2*x.Shape[2], 2*x.Shape[3]) {
+		panic(errShape)
+	}
+	return x.Shape[2], x.Shape[3]
+}
+
+// PoolOutSize is the output side of darknet's max pool: with padding
+// size − 1 split as offset −(size−1)/2 before and the rest after,
+// out = (in + size − 1 − size)/stride + 1. For size 2 that is in/2 (even
+// in) with stride 2 and in with stride 1.
+func PoolOutSize(in, size, stride int) int { return (in-1)/stride + 1 }
+
+// MaxPool is darknet's max pool (SPEC §2.10): output (oy, ox) is the
+// maximum of x over rows oy·s − (size−1)/2 + [0, size) and likewise for
+// columns, skipping cells outside the image (never padding with zeros):
+//
+//	x [N, C, H, W] → y [N, C, Ho, Wo],  Ho = (H − 1)/s + 1
+//
+// For size 2 the windows are {i·s, i·s + 1}: stride 2 halves even sides,
+// stride 1 keeps the side and the last row/column window has one cell.
+func MaxPool(y, x *mat.Tensor, size, stride int) {
+	h, w, ho, wo := poolCheck(y, x, size, stride)
+	off := (size - 1) / 2
+	for p := range len(x.Data) / (h * w) {
+		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*ho*wo:(p+1)*ho*wo]
+		for oy := range ho {
+			for ox := range wo {
+				yp[oy*wo+ox] = xp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)]
+			}
+		}
+	}
+}
+
+// MaxPoolBackward accumulates dx += dy routed to the argmax of each window
+// (the first maximum in row-major order, as MaxPool picks it). x is the
+// forward input.
+func MaxPoolBackward(dx, dy, x *mat.Tensor, size, stride int) {
+	h, w, ho, wo := poolCheck(dy, x, size, stride)
+	if !dx.SameShape(x) {
+		panic(errShape)
+	}
+	off := (size - 1) / 2
+	for p := range len(x.Data) / (h * w) {
+		xp, dxp, dyp := x.Data[p*h*w:(p+1)*h*w], dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*ho*wo:(p+1)*ho*wo]
+		for oy := range ho {
+			for ox := range wo {
+				dxp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)] += dyp[oy*wo+ox]
+			}
+		}
+	}
+}
+
+// poolArgmax returns the index in x[h, w] of the first maximum of the
+// window at (y0, x0) of the given size, clipped to the image.
+func poolArgmax(x []float32, h, w, y0, x0, size int) int {
+	best := -1
+	for y := max(y0, 0); y < min(y0+size, h); y++ {
+		for xx := max(x0, 0); xx < min(x0+size, w); xx++ {
+			if i := y*w + xx; best < 0 || x[i] > x[best] {
+				best = i
+			}
+		}
+	}
+	return best
+}
+
+func poolCheck(y, x *mat.Tensor, size, stride int) (h, w, ho, wo int) {
+	if size < 1 || stride < 1 || len(x.Shape) != 4 {
+		panic(errStride)
+	}
+	h, w = x.Shape[2], x.Shape[3]
+	ho, wo = PoolOutSize(h, size, stride), PoolOutSize(w, size, stride)
+	if !hasShape(y, x.Shape[0], x.Shape[1], ho, wo) {
+		panic(errShape)
+	}
+	return h, w, ho, wo
+}
+
+// AddBias computes y[n, c, :, :] = x[n, c, :, :] + b[c] (the linear head
+// convolutions' bias); y may be x.
+func AddBias(y, x *mat.Tensor, b []float32) {
+	if len(x.Shape) != 4 || !y.SameShape(x) || len(b) != x.Shape[1] {
+		panic(errShape)
+	}
+	c, hw := x.Shape[1], x.Shape[2]*x.Shape[3]
+	for r := range len(x.Data) / hw {
+		affine(y.Data[r*hw:(r+1)*hw], x.Data[r*hw:(r+1)*hw], 1, b[r%c])
+	}
+}
+
+// AddBiasBackward accumulates db[c] += Σ_{n,h,w} dy[n, c, h, w].
+func AddBiasBackward(db []float32, dy *mat.Tensor) {
+	if len(dy.Shape) != 4 || len(db) != dy.Shape[1] {
+		panic(errShape)
+	}
+	c, hw := dy.Shape[1], dy.Shape[2]*dy.Shape[3]
+	for r := range len(dy.Data) / hw {
+		db[r%c] += sum(dy.Data[r*hw : (r+1)*hw])
+	}
+}

@@ -1,0 +1,67 @@
+package train
+
+import (
+	"fmt"
+	"math"
+)
+
+// NonFiniteError stops training when a loss term, an output or a gradient
+// is NaN or ±Inf. The update that produced it is not applied and nothing is
+// saved, so the last checkpoint on disk is the last good state.
+type NonFiniteError struct {
+	Step  int64  // the update that failed (1-based)
+	Where string // "loss term conf", "gradient of conv_57/kernel", …
+	Value float64
+	Index int // element index within the tensor, −1 for a scalar
+}
+
+func (e *NonFiniteError) Error() string {
+	at := ""
+	if e.Index >= 0 {
+		at = fmt.Sprintf(" (element %d)", e.Index)
+	}
+	return fmt.Sprintf("train: update %d: %s is %v%s; stopped before applying it, the last checkpoint is untouched",
+		e.Step, e.Where, e.Value, at)
+}
+
+// checkTerms returns a NonFiniteError naming the first non-finite term.
+func checkTerms(step int64, giou, conf, prob float64) error {
+	for _, t := range []struct {
+		name string
+		v    float64
+	}{{"giou", giou}, {"conf", conf}, {"prob", prob}} {
+		if math.IsNaN(t.v) || math.IsInf(t.v, 0) {
+			return &NonFiniteError{Step: step, Where: "loss term " + t.name, Value: t.v, Index: -1}
+		}
+	}
+	return nil
+}
+
+// checkSlice returns a NonFiniteError for the first non-finite element of x.
+func checkSlice(step int64, where string, x []float32) error {
+	// A fast screen: v·0 is ±0 for a finite v and NaN otherwise, so s stays
+	// 0 unless some element is not finite; only then search for it.
+	var s float32
+	for _, v := range x {
+		s += v * 0
+	}
+	if s == 0 {
+		return nil
+	}
+	for i, v := range x {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return &NonFiniteError{Step: step, Where: where, Value: f, Index: i}
+		}
+	}
+	return nil
+}
+
+// checkGrads checks every parameter's gradient.
+func checkGrads(step int64, params []Param) error {
+	for _, p := range params {
+		if err := checkSlice(step, "gradient of "+p.Name, p.Grad.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}

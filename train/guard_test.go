@@ -1,0 +1,51 @@
+package train
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"darkgo/mat"
+)
+
+func TestGuard(t *testing.T) {
+	if err := checkTerms(3, 1, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	err := checkTerms(7, 1, math.NaN(), 3)
+	var nf *NonFiniteError
+	if !errors.As(err, &nf) || nf.Step != 7 || nf.Where != "loss term conf" {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(err.Error(), "update 7") || !strings.Contains(err.Error(), "conf") {
+		t.Errorf("message %q does not name the step and the term", err)
+	}
+	g := mat.New(1000)
+	g.Data[10] = math.MaxFloat32 // large but finite values pass
+	g.Data[11] = math.MaxFloat32
+	ps := []Param{{Name: "conv_0/kernel", Value: mat.New(1000), Grad: mat.New(1000)}, {Name: "conv_5/gamma", Value: mat.New(1000), Grad: g}}
+	if err := checkGrads(9, ps); err != nil {
+		t.Fatal(err)
+	}
+	g.Data[617] = float32(math.Inf(-1))
+	err = checkGrads(9, ps)
+	if !errors.As(err, &nf) || nf.Index != 617 || nf.Where != "gradient of conv_5/gamma" || !math.IsInf(nf.Value, -1) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &Progress{StepsPerEpoch: 250, TotalSteps: 25000, Batch: 4}
+	p.Observe(2 * time.Second)
+	p.ObserveVal(10 * time.Second)
+	r := Record{Phase: "train", Epoch: 3, Step: 870, LR: 9.98e-5, GIoU: 1.234, Conf: 4.56, Prob: 0.12, Total: 5.914, ImagesPerSec: 2}
+	line := p.Line(r, 100)
+	// 24,130 updates × 2 s + 97 validations × 10 s = 49,230 s.
+	for _, want := range []string{"epoch   4/100", "step   120/250", "update     870", "lr 9.98e-05", "giou    1.23", "total    5.91", "2.00 img/s", "ETA 13h40m30s"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line %q lacks %q", line, want)
+		}
+	}
+}
