@@ -293,3 +293,35 @@ func TestResetReusesBuffers(t *testing.T) {
 		t.Errorf("pool holds %d bytes after the second step, %d after the first", got, free)
 	}
 }
+
+// TestNoGradRecordsNothing: in no-grad mode ops compute the same values,
+// record no closures, and Reset returns their outputs to the pool.
+func TestNoGradRecordsNothing(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	x, w := randParam(r, 2, 3, 6, 6), randParam(r, 4, 3, 3, 3)
+	bn := NewBatchNorm(4)
+	run := func(tp *Tape) []float32 {
+		y := tp.ConvBN(x, w, 2, 1, bn, false, conv.Leaky)
+		y = tp.MaxPool(tp.Upsample2x(y), 2, 2)
+		return append([]float32(nil), y.Value.Data...)
+	}
+	want := run(NewTape(conv.NewWorkspace(1)))
+	tp := NewTape(conv.NewWorkspace(1))
+	tp.NoGrad = true
+	got := run(tp)
+	if len(tp.backward) != 0 {
+		t.Fatalf("no-grad tape recorded %d ops", len(tp.backward))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("no-grad value %d = %g, want %g", i, got[i], want[i])
+		}
+	}
+	if tp.FreeBytes() != 0 {
+		t.Fatalf("pool holds %d bytes before Reset", tp.FreeBytes())
+	}
+	tp.Reset()
+	if tp.FreeBytes() == 0 || tp.FreeBytes() != tp.PeakBytes() {
+		t.Fatalf("after Reset the pool holds %d bytes, peak was %d", tp.FreeBytes(), tp.PeakBytes())
+	}
+}

@@ -10,16 +10,16 @@ type Var struct {
 	Value *mat.Tensor
 	Grad  *mat.Tensor // same shape as Value; nil until a gradient reaches it
 	needs bool        // a gradient must flow to this variable
-	param bool        // Grad is the caller's, never recycled
 }
 
 // Const wraps a tensor that needs no gradient (an input image, a target).
 func Const(value *mat.Tensor) *Var { return &Var{Value: value} }
 
 // Param wraps a trainable tensor and gives it a zero gradient of the same
-// shape. Its Grad accumulates over Backward calls until ZeroGrad.
+// shape. Its Grad belongs to the caller (the tape never recycles it) and
+// accumulates over Backward calls until ZeroGrad.
 func Param(value *mat.Tensor) *Var {
-	return &Var{Value: value, Grad: mat.New(value.Shape...), needs: true, param: true}
+	return &Var{Value: value, Grad: mat.New(value.Shape...), needs: true}
 }
 
 // RequiresGrad reports whether gradients flow to v.

@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -13,29 +14,53 @@ import (
 // count divided by div, so that its activation memory is that of YOLOv3
 // divided by div at the same input size.
 type miniYOLOv3 struct {
-	div    int
-	r      *rand.Rand
-	params []*Var
+	div   int
+	r     *rand.Rand
+	cache map[int]*Var // weights by creation index, so later steps reuse them
+	convs int          // convolutions created in this forward pass
+	flops float64      // forward FLOPs of the last pass: Σ 2·N·Cout·Cin·k²·Ho·Wo
+}
+
+// weights returns the next convolution's weights, created on first use.
+func (m *miniYOLOv3) weights(shape ...int) *Var {
+	if m.cache == nil {
+		m.cache = map[int]*Var{}
+	}
+	w, ok := m.cache[m.convs]
+	if !ok {
+		w = randParam(m.r, shape...)
+		for i := range w.Value.Data {
+			w.Value.Data[i] *= 0.1
+		}
+		m.cache[m.convs] = w
+	}
+	m.convs++
+	return w
+}
+
+func (m *miniYOLOv3) count(y *Var, cin, k int) {
+	s := y.Value.Shape
+	m.flops += 2 * float64(s[0]*s[1]*s[2]*s[3]*cin*k*k)
 }
 
 func (m *miniYOLOv3) unit(tp *Tape, x *Var, cout, k, s int) *Var {
 	cin := x.Value.Shape[1]
-	w := randParam(m.r, cout/m.div, cin, k, k)
-	for i := range w.Value.Data {
-		w.Value.Data[i] *= 0.1
-	}
+	w := m.weights(cout/m.div, cin, k, k)
 	bn := NewBatchNorm(cout / m.div)
-	m.params = append(m.params, w, bn.Gamma, bn.Beta)
-	return tp.ConvBN(x, w, s, k/2, bn, true, conv.Leaky)
+	y := tp.ConvBN(x, w, s, k/2, bn, true, conv.Leaky)
+	m.count(y, cin, k)
+	return y
 }
 
 func (m *miniYOLOv3) linear(tp *Tape, x *Var, cout int) *Var {
-	w, b := randParam(m.r, cout, x.Value.Shape[1], 1, 1), Param(mat.New(cout))
-	m.params = append(m.params, w, b)
-	return tp.AddBias(tp.Conv2D(x, w, 1, 0), b)
+	w, b := m.weights(cout, x.Value.Shape[1], 1, 1), Param(mat.New(cout))
+	y := tp.AddBias(tp.Conv2D(x, w, 1, 0), b)
+	m.count(y, x.Value.Shape[1], 1)
+	return y
 }
 
 func (m *miniYOLOv3) forward(tp *Tape, img *Var) []*Var {
+	m.convs, m.flops = 0, 0
 	x := m.unit(tp, img, 32, 3, 1)
 	var routes []*Var
 	for i, blocks := range []int{1, 2, 8, 8, 4} {
@@ -85,7 +110,6 @@ func TestYOLOv3StepMemory(t *testing.T) {
 		tp.Reset()
 		if step == 0 {
 			free = tp.FreeBytes()
-			m.params = m.params[:0]
 		}
 	}
 	if got := tp.FreeBytes(); got != free {
@@ -95,5 +119,34 @@ func TestYOLOv3StepMemory(t *testing.T) {
 	t.Logf("activation peak %.1f MB at 1/%d width; about %.2f GB for YOLOv3 batch %d at %d", float64(tp.PeakBytes())/1e6, div, full, n, side)
 	if full > 1.2 {
 		t.Errorf("YOLOv3 activations would peak at %.2f GB, want ≤ 1.2 GB", full)
+	}
+}
+
+// BenchmarkYOLOv3Step is one training step (forward with batch statistics,
+// backward to every weight) of the full-width YOLOv3 graph at 416×416,
+// reporting GFLOP/s over the convolutions' forward FLOPs × 3 (forward, dW,
+// dX). The weights are created before the timer starts.
+func BenchmarkYOLOv3Step(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			m := &miniYOLOv3{div: 1, r: rand.New(rand.NewPCG(1, 2))}
+			img := Const(mat.New(n, 3, 416, 416))
+			tp := NewTape(conv.NewWorkspace(0))
+			step := func() {
+				outs := m.forward(tp, img)
+				seeds := make([]*mat.Tensor, len(outs))
+				for i, o := range outs {
+					seeds[i] = mat.New(o.Value.Shape...)
+				}
+				tp.Backward(outs, seeds)
+				tp.Reset()
+			}
+			step() // create the weights and fill the pool
+			for b.Loop() {
+				step()
+			}
+			b.ReportMetric(3*m.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(float64(tp.PeakBytes())/1e9, "peak-GB")
+		})
 	}
 }

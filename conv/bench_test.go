@@ -71,7 +71,8 @@ func BenchmarkConv2D(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("dir=gemm/n=%d/%v", n, l), func(b *testing.B) {
 				m, nn, k := l.cout, ho*ho, l.cin*l.k*l.k
-				a, bb, c := make([]float32, m*k), make([]float32, k*nn), make([]float32, m*nn)
+				// Random operands: untouched zero pages would make B free to read.
+				a, bb, c := randTensor(r, m*k).Data, randTensor(r, k*nn).Data, make([]float32, m*nn)
 				for b.Loop() {
 					for range n {
 						ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, m, nn, k, 1, a, k, bb, nn, 0, c, nn)
@@ -101,6 +102,8 @@ func BenchmarkKernels(b *testing.B) {
 			{"addTo", func() { k.addTo(dst, x) }},
 			{"sumSqDev", func() { k.sumSqDev(x, 0.5) }},
 			{"bnGrad", func() { k.bnGrad(dst, x, y, 1, 2, 3) }},
+			{"gather2", func() { k.gather2(dst[:n/2], x) }},
+			{"scatterAdd2", func() { k.scatterAdd2(dst, x[:n/2]) }},
 		} {
 			b.Run(fmt.Sprintf("op=%s/impl=%s", op.name, k.name), func(b *testing.B) {
 				b.SetBytes(4 * n)

@@ -18,8 +18,9 @@ const (
 )
 
 // Workspace owns the scratch memory of the convolutions: the im2col buffer
-// (one tile of output pixels, grown to the largest tile seen; a few MB) and a GEMM with its packing
-// buffers. Steady-state calls allocate nothing. A Workspace is not safe for
+// (one tile of output pixels, grown to the largest tile seen: a few MB), a
+// GEMM with its packing buffers, and the helper goroutines of im2col and
+// col2im. Steady-state calls allocate nothing. A Workspace is not safe for
 // concurrent use; give each goroutine its own.
 type Workspace struct {
 	gemm *mat.Gemm
@@ -166,25 +167,50 @@ func hasShape(t *mat.Tensor, shape ...int) bool {
 // "same"). It panics if the shapes do not fit.
 func Conv2DForward(ws *Workspace, y, x, w *mat.Tensor, stride, pad int) {
 	g := checkConv(y, x, w, stride, pad)
-	g.forward(ws, y.Data, x.Data, w.Data)
+	g.forward(ws, y.Data, x.Data, w.Data, nil)
 }
 
-func (g geom) forward(ws *Workspace, y, x, w []float32) {
+// epilogue is the bias and activation Conv2DInfer applies to each tile of
+// y right after its GEMM, while the tile is still in cache.
+type epilogue struct {
+	bias []float32 // [Cout], or nil
+	act  Activation
+}
+
+func (g geom) forward(ws *Workspace, y, x, w []float32, epi *epilogue) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
 	xs, ys := g.cin*g.h*g.w, g.cout*hw
 	nb := g.tile()
+	if g.direct() && epi == nil {
+		nb = hw // nothing to keep in cache: one GEMM per image
+	}
 	for n := range g.n {
 		xn, yn := x[n*xs:(n+1)*xs], y[n*ys:(n+1)*ys]
-		if g.direct() { // y[Cout, HW] = W[Cout, Cin] · x[Cin, HW]
-			ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, hw, ckk, 1, w, ckk, xn, hw, 0, yn, hw)
-			continue
-		}
 		for p0 := 0; p0 < hw; p0 += nb {
 			p1 := min(p0+nb, hw)
-			col := ws.colBuf(ckk * (p1 - p0))
-			ws.team.split(colJob{g: g, col: col, x: xn, p0: p0, p1: p1})
-			// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p1−p0]
-			ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, p1-p0, 0, yn[p0:], hw)
+			col, ldb := xn[p0:], hw // 1×1 stride 1: col[Cin, HW] is x itself
+			if !g.direct() {
+				col, ldb = ws.colBuf(ckk*(p1-p0)), p1-p0
+				ws.team.split(colJob{g: g, col: col, x: xn, p0: p0, p1: p1})
+			}
+			// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
+			ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
+			if epi == nil {
+				continue
+			}
+			for co := range g.cout {
+				row := yn[co*hw+p0 : co*hw+p1]
+				var b float32
+				if epi.bias != nil {
+					b = epi.bias[co]
+				}
+				switch {
+				case epi.act == Leaky:
+					affineLeaky(row, row, 1, b)
+				case b != 0:
+					affine(row, row, 1, b)
+				}
+			}
 		}
 	}
 }
@@ -234,7 +260,8 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 }
 
 // Conv2DInfer is the fused inference convolution: a convolution with
-// (folded) bias and activation in one pass over y after each image's GEMM,
+// (folded) bias and activation applied to each tile of y right after its
+// GEMM, while the tile is in cache,
 //
 //	y[co, :] = act(W[co, :] · col + bias[co])
 //
@@ -246,23 +273,7 @@ func Conv2DInfer(ws *Workspace, y, x, w *mat.Tensor, bias []float32, stride, pad
 	if bias != nil && len(bias) != g.cout {
 		panic(errShape)
 	}
-	g.forward(ws, y.Data, x.Data, w.Data)
-	// The epilogue runs over the whole output once the GEMMs are done; each
-	// row is one channel of one image, still warm for the smaller layers.
-	hw := g.ho * g.wo
-	for r := range g.n * g.cout {
-		row := y.Data[r*hw : (r+1)*hw]
-		var b float32
-		if bias != nil {
-			b = bias[r%g.cout]
-		}
-		switch {
-		case act == Leaky:
-			affineLeaky(row, row, 1, b)
-		case b != 0:
-			affine(row, row, 1, b)
-		}
-	}
+	g.forward(ws, y.Data, x.Data, w.Data, &epilogue{bias: bias, act: act})
 }
 
 // FoldBatchNorm folds an inference batch normalisation into the weights of

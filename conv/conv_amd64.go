@@ -12,6 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
+	leakySums: leakySumsAVX2,
 }, genericKernels}
 
 // affineAVX is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -63,3 +64,9 @@ func gather2AVX2(dst, src []float32)
 //
 //go:noescape
 func scatterAdd2AVX2(dst, src []float32)
+
+// leakySumsAVX2 is leakySumsGeneric: where y[i] ≤ 0, g[i] *= 0.1 and y[i] *= 10;
+// then sg = Σ g[i] and sgp = Σ g[i]*(y[i]-beta).
+//
+//go:noescape
+func leakySumsAVX2(g, y []float32, beta float32) (sg, sgp float32)

@@ -528,25 +528,51 @@ done:
 
 // func gather2AVX2(dst, src []float32)
 // Requires: AVX, AVX2
-// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  Y0, Y1: src[16i : 16i+16];
-// Y2: the even elements. Blocks of 8 run while at least 9 remain, so the
-// 16-float load never passes src[2·len(dst) − 2].
+// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  Y0, Y1: 16 floats of src;
+// Y2: their even elements. A block loads 16 floats for 8 outputs, so it runs
+// only while src has 16 floats left (CX: outputs left; DX: floats left in
+// src); the last outputs of a row that ends its src go one at a time.
 TEXT ·gather2AVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), CX
 	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), DX
 
-oct:
-	CMPQ CX, $9
-	JL   tail
+blocks:
+	CMPQ CX, $16
+	JL   oct
+	CMPQ DX, $32
+	JL   oct
 	VMOVUPS (SI), Y0               // s0 … s7
 	VMOVUPS 32(SI), Y1             // s8 … s15
+	VMOVUPS 64(SI), Y3
+	VMOVUPS 96(SI), Y4
 	VSHUFPS $0x88, Y1, Y0, Y2      // s0 s2 s8 s10 | s4 s6 s12 s14
+	VSHUFPS $0x88, Y4, Y3, Y5
 	VPERMPD $0xd8, Y2, Y2          // s0 s2 s4 s6 s8 s10 s12 s14
+	VPERMPD $0xd8, Y5, Y5
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	SUBQ $32, DX
+	JMP  blocks
+
+oct:
+	CMPQ CX, $8
+	JL   tail
+	CMPQ DX, $16
+	JL   tail
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xd8, Y2, Y2
 	VMOVUPS Y2, (DI)
 	ADDQ $64, SI
 	ADDQ $32, DI
 	SUBQ $8, CX
+	SUBQ $16, DX
 	JMP  oct
 
 tail:
@@ -565,17 +591,22 @@ done:
 
 // func scatterAdd2AVX2(dst, src []float32)
 // Requires: AVX, AVX2
-// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  Y0: src[8i : 8i+8];
-// Y1, Y2: src spread to the even lanes with zeros between; Y3, Y4: dst.
-// Blocks of 8 run while at least 9 remain (see gather2AVX2).
+// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  Y0: 8 floats of src;
+// Y1, Y2: them spread to the even lanes with zeros between; Y3, Y4: dst.
+// A block reads and writes 16 floats of dst (adding 0 to the odd ones), so
+// it runs only while dst has 16 floats left (CX: src floats left; DX: dst
+// floats left); the rest go one at a time.
 TEXT ·scatterAdd2AVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), DX
 	MOVQ src_base+24(FP), SI
 	MOVQ src_len+32(FP), CX
 	VXORPS Y5, Y5, Y5
 
 oct:
-	CMPQ CX, $9
+	CMPQ CX, $8
+	JL   tail
+	CMPQ DX, $16
 	JL   tail
 	VMOVUPS (SI), Y0               // s0 … s7
 	VPERMPD $0xd8, Y0, Y0          // s0 s1 s4 s5 | s2 s3 s6 s7
@@ -588,6 +619,7 @@ oct:
 	ADDQ $32, SI
 	ADDQ $64, DI
 	SUBQ $8, CX
+	SUBQ $16, DX
 	JMP  oct
 
 tail:
@@ -602,5 +634,115 @@ tail:
 	JMP  tail
 
 done:
+	VZEROUPPER
+	RET
+
+DATA ten<>+0(SB)/4, $0x41200000 // float32(10) = 1/LeakySlope
+GLOBL ten<>(SB), RODATA|NOPTR, $4
+
+// func leakySumsAVX2(g, y []float32, beta float32) (sg, sgp float32)
+// Requires: AVX, FMA3
+// Where y[i] ≤ 0: g[i] *= 0.1, y[i] *= 10 (in place); then
+// sg = Σ g[i], sgp = Σ g[i]·(y[i] − β).
+// Y0: 0; Y1: 1; Y6: 0.1; Y7: 10; Y8: β; Y2, Y3: y; Y4, Y5: masks, then
+// the factors for y; Y14, Y15: the factors for g, then g; Y10, Y11: sg
+// partial sums; Y12, Y13: sgp partial sums.
+TEXT ·leakySumsAVX2(SB), NOSPLIT, $0-64
+	MOVQ g_base+0(FP), DI
+	MOVQ g_len+8(FP), CX
+	MOVQ y_base+24(FP), SI
+	VBROADCASTSS beta+48(FP), Y8
+	VXORPS Y0, Y0, Y0
+	VBROADCASTSS one<>(SB), Y1
+	VBROADCASTSS slope<>(SB), Y6
+	VBROADCASTSS ten<>(SB), Y7
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+
+pairs:
+	CMPQ CX, $16
+	JL   oct
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VCMPPS $14, Y0, Y2, Y4      // mask = y > 0
+	VCMPPS $14, Y0, Y3, Y5
+	VBLENDVPS Y4, Y1, Y6, Y14   // g factor = mask ? 1 : 0.1
+	VBLENDVPS Y5, Y1, Y6, Y15
+	VBLENDVPS Y4, Y1, Y7, Y4    // y factor = mask ? 1 : 10
+	VBLENDVPS Y5, Y1, Y7, Y5
+	VMULPS (DI), Y14, Y14       // g
+	VMULPS 32(DI), Y15, Y15
+	VMULPS Y4, Y2, Y2           // pre
+	VMULPS Y5, Y3, Y3
+	VMOVUPS Y14, (DI)
+	VMOVUPS Y15, 32(DI)
+	VMOVUPS Y2, (SI)
+	VMOVUPS Y3, 32(SI)
+	VADDPS Y14, Y10, Y10        // sg += g
+	VADDPS Y15, Y11, Y11
+	VSUBPS Y8, Y2, Y2           // pre − β
+	VSUBPS Y8, Y3, Y3
+	VFMADD231PS Y2, Y14, Y12    // sgp += g·(pre − β)
+	VFMADD231PS Y3, Y15, Y13
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  pairs
+
+oct:
+	VADDPS Y11, Y10, Y10
+	VADDPS Y13, Y12, Y12
+	CMPQ CX, $8
+	JL   reduce
+	VMOVUPS (SI), Y2
+	VCMPPS $14, Y0, Y2, Y4
+	VBLENDVPS Y4, Y1, Y6, Y14
+	VBLENDVPS Y4, Y1, Y7, Y4
+	VMULPS (DI), Y14, Y14
+	VMULPS Y4, Y2, Y2
+	VMOVUPS Y14, (DI)
+	VMOVUPS Y2, (SI)
+	VADDPS Y14, Y10, Y10
+	VSUBPS Y8, Y2, Y2
+	VFMADD231PS Y2, Y14, Y12
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+
+reduce:
+	VEXTRACTF128 $1, Y10, X11
+	VADDPS       X11, X10, X10
+	VHADDPS      X10, X10, X10
+	VHADDPS      X10, X10, X10
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS       X13, X12, X12
+	VHADDPS      X12, X12, X12
+	VHADDPS      X12, X12, X12
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	VMOVSS (SI), X2
+	VCMPSS $14, X0, X2, X4
+	VBLENDVPS X4, X1, X6, X14
+	VBLENDVPS X4, X1, X7, X4
+	VMOVSS (DI), X3
+	VMULSS X3, X14, X14
+	VMULSS X4, X2, X2
+	VMOVSS X14, (DI)
+	VMOVSS X2, (SI)
+	VADDSS X14, X10, X10
+	VSUBSS X8, X2, X2
+	VFMADD231SS X2, X14, X12
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  tail
+
+done:
+	VMOVSS X10, sg+56(FP)
+	VMOVSS X12, sgp+60(FP)
 	VZEROUPPER
 	RET

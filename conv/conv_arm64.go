@@ -12,6 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
+	leakySums: leakySumsNEON,
 }, genericKernels}
 
 // affineNEON is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -63,3 +64,9 @@ func gather2NEON(dst, src []float32)
 //
 //go:noescape
 func scatterAdd2NEON(dst, src []float32)
+
+// leakySumsNEON is leakySumsGeneric: where y[i] ≤ 0, g[i] *= 0.1 and y[i] *= 10;
+// then sg = Σ g[i] and sgp = Σ g[i]*(y[i]-beta).
+//
+//go:noescape
+func leakySumsNEON(g, y []float32, beta float32) (sg, sgp float32)

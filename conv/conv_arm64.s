@@ -488,20 +488,24 @@ done:
 
 // func gather2NEON(dst, src []float32)
 // Requires: ASIMD
-// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  VLD2 de-interleaves
-// src[8i : 8i+8] into V0 (even elements) and V1 (odd); quads run while at
-// least 5 remain, so the load never passes src[2·len(dst) − 2].
+// dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  VLD2 de-interleaves 8
+// floats of src into V0 (even elements) and V1 (odd); a quad runs only
+// while src has 8 floats left (R1: outputs left; R3: floats left in src).
 TEXT ·gather2NEON(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD dst_len+8(FP), R1
 	MOVD src_base+24(FP), R2
+	MOVD src_len+32(FP), R3
 
 quad:
-	CMP  $5, R1
+	CMP  $4, R1
+	BLT  tail
+	CMP  $8, R3
 	BLT  tail
 	VLD2.P 32(R2), [V0.S4, V1.S4]
 	VST1.P [V0.S4], 16(R0)
 	SUB  $4, R1
+	SUB  $8, R3
 	B    quad
 
 tail:
@@ -518,22 +522,26 @@ done:
 
 // func scatterAdd2NEON(dst, src []float32)
 // Requires: ASIMD
-// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  V0, V1: dst[8i : 8i+8]
-// de-interleaved (even, odd); V4: src[4i : 4i+4]. Quads run while at least
-// 5 remain (see gather2NEON).
+// dst[2i] += src[i] (len(dst) ≥ 2·len(src) − 1).  V0, V1: 8 floats of dst
+// de-interleaved (even, odd); V4: 4 floats of src. A quad runs only while
+// dst has 8 floats left (R1: src floats left; R3: dst floats left).
 TEXT ·scatterAdd2NEON(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3
 	MOVD src_base+24(FP), R2
 	MOVD src_len+32(FP), R1
 
 quad:
-	CMP  $5, R1
+	CMP  $4, R1
+	BLT  tail
+	CMP  $8, R3
 	BLT  tail
 	VLD2 (R0), [V0.S4, V1.S4]
 	VLD1.P 16(R2), [V4.S4]
 	FADD4(0, 0, 4)                 // even elements += src
 	VST2.P [V0.S4, V1.S4], 32(R0)
 	SUB  $4, R1
+	SUB  $8, R3
 	B    quad
 
 tail:
@@ -548,4 +556,109 @@ tail:
 	B     tail
 
 done:
+	RET
+
+// func leakySumsNEON(g, y []float32, beta float32) (sg, sgp float32)
+// Requires: ASIMD
+// Where y[i] ≤ 0: g[i] *= 0.1, y[i] *= 10 (in place); then
+// sg = Σ g[i], sgp = Σ g[i]·(y[i] − β).
+// V31: 1; V30: 0.1; V29: 10; V28: β; V0, V1: y; V2, V3: g; V4, V5: masks,
+// then g factors; V6, V7: y factors; V16, V17: sg partial sums; V18, V19:
+// sgp partial sums. R0, R2 read g and y; R5, R4 write them back.
+TEXT ·leakySumsNEON(SB), NOSPLIT, $0-64
+	MOVD  g_base+0(FP), R0
+	MOVD  g_len+8(FP), R1
+	MOVD  y_base+24(FP), R2
+	MOVD  R0, R5
+	MOVD  R2, R4
+	FMOVS beta+48(FP), F28
+	VDUP  V28.S[0], V28.S4
+	MOVW  $0x3f800000, R6 // float32(1)
+	VDUP  R6, V31.S4
+	MOVW  $0x3dcccccd, R6 // float32(0.1)
+	VDUP  R6, V30.S4
+	MOVW  $0x41200000, R6 // float32(10)
+	VDUP  R6, V29.S4
+	VEOR  V16.B16, V16.B16, V16.B16
+	VEOR  V17.B16, V17.B16, V17.B16
+	VEOR  V18.B16, V18.B16, V18.B16
+	VEOR  V19.B16, V19.B16, V19.B16
+
+pairs:
+	CMP  $8, R1
+	BLT  quad
+	VLD1.P 32(R2), [V0.S4, V1.S4]
+	VLD1.P 32(R0), [V2.S4, V3.S4]
+	FCMGTZ4(4, 0)                  // mask = y > 0
+	FCMGTZ4(5, 1)
+	VMOV V4.B16, V6.B16
+	VMOV V5.B16, V7.B16
+	BSL16(4, 31, 30)               // g factor = mask ? 1 : 0.1
+	BSL16(5, 31, 30)
+	BSL16(6, 31, 29)               // y factor = mask ? 1 : 10
+	BSL16(7, 31, 29)
+	FMUL4(2, 2, 4)                 // g
+	FMUL4(3, 3, 5)
+	FMUL4(0, 0, 6)                 // pre
+	FMUL4(1, 1, 7)
+	VST1.P [V2.S4, V3.S4], 32(R5)
+	VST1.P [V0.S4, V1.S4], 32(R4)
+	FADD4(16, 16, 2)               // sg += g
+	FADD4(17, 17, 3)
+	FSUB4(0, 0, 28)                // pre − β
+	FSUB4(1, 1, 28)
+	VFMLA V0.S4, V2.S4, V18.S4     // sgp += g·(pre − β)
+	VFMLA V1.S4, V3.S4, V19.S4
+	SUB  $8, R1
+	B    pairs
+
+quad:
+	FADD4(16, 16, 17)
+	FADD4(18, 18, 19)
+	CMP  $4, R1
+	BLT  reduce
+	VLD1.P 16(R2), [V0.S4]
+	VLD1.P 16(R0), [V2.S4]
+	FCMGTZ4(4, 0)
+	VMOV V4.B16, V6.B16
+	BSL16(4, 31, 30)
+	BSL16(6, 31, 29)
+	FMUL4(2, 2, 4)
+	FMUL4(0, 0, 6)
+	VST1.P [V2.S4], 16(R5)
+	VST1.P [V0.S4], 16(R4)
+	FADD4(16, 16, 2)
+	FSUB4(0, 0, 28)
+	VFMLA V0.S4, V2.S4, V18.S4
+	SUB  $4, R1
+
+reduce:
+	FADDP4(16, 16, 16)
+	FADDP2S(16, 16)
+	FADDP4(18, 18, 18)
+	FADDP2S(18, 18)
+
+tail:
+	CBZ   R1, done
+	FMOVS (R2), F0
+	FMOVS (R0), F2
+	FCMGTZ4(4, 0)
+	VMOV  V4.B16, V6.B16
+	BSL16(4, 31, 30)
+	BSL16(6, 31, 29)
+	FMUL4(2, 2, 4)
+	FMUL4(0, 0, 6)
+	FMOVS F2, (R0)
+	FMOVS F0, (R2)
+	FADD4(16, 16, 2)
+	FSUB4(0, 0, 28)
+	VFMLA V0.S4, V2.S4, V18.S4
+	ADD   $4, R0
+	ADD   $4, R2
+	SUB   $1, R1
+	B     tail
+
+done:
+	FMOVS F16, sg+56(FP)
+	FMOVS F18, sgp+60(FP)
 	RET

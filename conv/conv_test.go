@@ -74,7 +74,7 @@ func convCases() []convCase {
 	cs = append(cs, convCase{1, 2, 9, 7, 3, 5, 2, 2}, convCase{3, 1, 4, 4, 2, 3, 1, 0}, convCase{1, 5, 3, 3, 2, 1, 2, 1})
 	// More than minTile output pixels: several col tiles, with tile edges
 	// in the middle of an output row.
-	return append(cs, convCase{2, 32, 37, 41, 3, 3, 1, 1}, convCase{1, 32, 75, 83, 2, 3, 2, 1}, convCase{1, 300, 70, 70, 2, 1, 2, 0})
+	return append(cs, convCase{2, 32, 37, 41, 3, 3, 1, 1}, convCase{1, 32, 75, 83, 2, 3, 2, 1}, convCase{1, 300, 70, 70, 2, 1, 2, 0}, convCase{2, 300, 33, 33, 2, 1, 1, 0})
 }
 
 func TestTiledCases(t *testing.T) {
@@ -88,8 +88,8 @@ func TestTiledCases(t *testing.T) {
 			}
 		}
 	}
-	if tiled != 3 {
-		t.Errorf("%d cases use several col tiles, want 3", tiled)
+	if tiled != 4 {
+		t.Errorf("%d cases use several col tiles, want 4", tiled)
 	}
 }
 
@@ -209,9 +209,11 @@ func TestWorkspaceNoAllocSteadyState(t *testing.T) {
 	x, w := randTensor(r, 2, 4, 9, 9), randTensor(r, 8, 4, 3, 3)
 	y, dy := mat.New(2, 8, 5, 5), randTensor(r, 2, 8, 5, 5)
 	dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
+	bias := make([]float32, 8)
 	run := func() {
 		Conv2DForward(ws, y, x, w, 2, 1)
 		Conv2DBackward(ws, dx, dw, dy, x, w, 2, 1)
+		Conv2DInfer(ws, y, x, w, bias, 2, 1, Leaky)
 	}
 	run()
 	if a := testing.AllocsPerRun(5, run); a != 0 {
@@ -224,7 +226,7 @@ func TestWorkspaceNoAllocSteadyState(t *testing.T) {
 func TestFusedInferenceEqualsUnfused(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	ws := NewWorkspace(2)
-	for _, c := range []convCase{{2, 3, 8, 8, 5, 3, 1, 1}, {1, 4, 7, 7, 6, 3, 2, 1}, {2, 6, 5, 4, 3, 1, 1, 0}} {
+	for _, c := range []convCase{{2, 3, 8, 8, 5, 3, 1, 1}, {1, 4, 7, 7, 6, 3, 2, 1}, {2, 6, 5, 4, 3, 1, 1, 0}, {1, 32, 37, 41, 3, 3, 1, 1}, {1, 300, 40, 40, 4, 1, 1, 0}} {
 		x, w := randTensor(r, c.n, c.cin, c.h, c.w), randTensor(r, c.cout, c.cin, c.k, c.k)
 		gm, bt, mu, vr := make([]float32, c.cout), make([]float32, c.cout), make([]float32, c.cout), make([]float32, c.cout)
 		for i := range gm {

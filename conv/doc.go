@@ -32,7 +32,9 @@
 //	dW[Cout, Cin·k·k] += dY[Cout, HW] · colᵀ
 //	dcol[Cin·k·k, HW] = Wᵀ · dY, then col2im scatter-adds dcol into dX[Cin, H, W]
 //
-// A 1×1 stride-1 unpadded convolution skips im2col: col is x itself.
+// The columns are processed in tiles of about a thousand output pixels, so
+// each col tile (about 1 MB) is still in cache when the GEMM packs it. A
+// 1×1 stride-1 unpadded convolution skips im2col: col is x itself.
 // Padding is darknet's: p zero pixels on every side, Ho = (H + 2p − k)/s + 1,
 // and "same" convolutions use p = k/2. For even input sides this equals the
 // upstream Keras model's top-left padding of its stride-2 convolutions
@@ -46,11 +48,16 @@
 // first use. A nil gradient argument means "not needed" and is skipped
 // (for example dX of the input image).
 //
-// # Scratch memory
+// BatchNormBackwardInPlace is the one exception: it is for
+// a batch norm computed in place over its input (the fused convolution unit
+// of package autograd) and overwrites its dy with dX.
 //
-// A Workspace owns the im2col buffer and a *mat.Gemm. It grows to the
-// largest layer it has seen and is then reused, so steady-state calls do
-// not allocate. A Workspace is not safe for concurrent use.
+// # Scratch memory and threads
+//
+// A Workspace owns the im2col tile buffer, a *mat.Gemm and a team of helper
+// goroutines that split im2col and col2im by input channels. The buffer
+// grows to the largest tile seen and is then reused, so steady-state calls
+// do not allocate. A Workspace is not safe for concurrent use.
 //
 // # Reading order
 //
@@ -64,5 +71,6 @@
 //
 // Kernels of even size, dilation, groups, and any padding other than
 // darknet's symmetric one. Batch statistics are per call, never across
-// workers or machines.
+// workers or machines. The elementwise layers run on the calling goroutine;
+// only the GEMM, im2col and col2im use the workspace's workers.
 package conv

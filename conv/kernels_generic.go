@@ -20,6 +20,7 @@ type kernels struct {
 	bnGrad      func(dst, dy, x []float32, a, b, c float32)
 	gather2     func(dst, src []float32)
 	scatterAdd2 func(dst, src []float32)
+	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
 }
 
 var genericKernels = kernels{
@@ -27,6 +28,7 @@ var genericKernels = kernels{
 	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
+	leakySums: leakySumsGeneric,
 }
 
 // impl is the best available entry of the dispatch table, fixed at init.
@@ -52,6 +54,9 @@ func dotDev(x, y []float32, m float32) float32     { return impl.dotDev(x, y, m)
 func bnGrad(dst, dy, x []float32, a, b, c float32) { impl.bnGrad(dst, dy, x, a, b, c) }
 func gather2(dst, src []float32)                   { impl.gather2(dst, src) }
 func scatterAdd2(dst, src []float32)               { impl.scatterAdd2(dst, src) }
+func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
+	return impl.leakySums(g, y, beta)
+}
 
 // affineGeneric is: for i := range dst { dst[i] = a*src[i] + b }.
 // dst and src may be the same slice.
@@ -156,4 +161,30 @@ func scatterAdd2Generic(dst, src []float32) {
 	for i, v := range src {
 		dst[2*i] += v
 	}
+}
+
+// leakySumsGeneric is the first pass of the in-place batch-norm backward
+// through LeakyReLU(0.1): given the output y and its gradient g, it turns
+// g into the gradient before the activation and y into the pre-activation,
+// and returns two sums of the results:
+//
+//	for i := range g {
+//		if y[i] > 0 { /* unchanged */ } else { g[i] *= 0.1; y[i] *= 10 }
+//		sg += g[i]; sgp += g[i]*(y[i]-beta)
+//	}
+//
+// len(y) ≥ len(g).
+func leakySumsGeneric(g, y []float32, beta float32) (sg, sgp float32) {
+	y = y[:len(g)]
+	var s, p float64
+	for i, v := range g {
+		z := y[i]
+		if z <= 0 {
+			v, z = LeakySlope*v, z*(1/LeakySlope)
+			g[i], y[i] = v, z
+		}
+		s += float64(v)
+		p += float64(v) * float64(z-beta)
+	}
+	return float32(s), float32(p)
 }

@@ -124,8 +124,12 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 
 	// gather2 and scatterAdd2 on a source (destination) of exactly
 	// 2n − 1 floats inside guard bands, so an overread or overwrite shows.
-	if n > 0 {
-		wide, wideWhole := vec(r, 2*n-1, (off+3)%4)
+	// Extra floats past 2n − 1 let the vector blocks reach the last outputs.
+	for _, extra := range []int{0, 1, 9} {
+		if n == 0 {
+			break
+		}
+		wide, wideWhole := vec(r, 2*n-1+extra, (off+3)%4)
 		w0 := append([]float32(nil), wide...)
 		dst, whole = vec(r, n, off)
 		k.gather2(dst, wide)
@@ -136,10 +140,10 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 			}
 		}
 		k.scatterAdd2(wide, x)
-		checkGuards(t, "scatterAdd2", wideWhole, (off+3)%4, 2*n-1)
+		checkGuards(t, "scatterAdd2", wideWhole, (off+3)%4, 2*n-1+extra)
 		for i := range wide {
 			want := w0[i]
-			if i%2 == 0 {
+			if i%2 == 0 && i/2 < n {
 				want += x[i/2]
 			}
 			if wide[i] != want {
@@ -167,6 +171,38 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 		}
 	}
 
+	// bnGrad in place (dst is dy), as BatchNormBackwardInPlace calls it.
+	inPlace = append(inPlace[:0], x...)
+	k.bnGrad(inPlace, inPlace, y, a, b, c)
+	for i := range inPlace {
+		w := float64(x[i]) + float64(a)*float64(x[i]) + float64(b)*float64(y[i]) + float64(c)
+		m := math.Abs(float64(x[i])) + math.Abs(float64(a)*float64(x[i])) + math.Abs(float64(b)*float64(y[i])) + math.Abs(float64(c))
+		if d := math.Abs(float64(inPlace[i]) - w); !(d <= 4*u*m) {
+			t.Fatalf("%s bnGrad in place n=%d: dst[%d] = %g, want %g", k.name, n, i, inPlace[i], w)
+		}
+	}
+
+	// leakySums rewrites g and y exactly as the twin does, inside guard
+	// bands, and its sums are reductions (bounded below).
+	gk, gWhole := vec(r, n, off)
+	yk, yWhole := vec(r, n, (off+1)%4)
+	gw, yw := append([]float32(nil), gk...), append([]float32(nil), yk...)
+	sg, sgp := k.leakySums(gk, yk, c)
+	leakySumsGeneric(gw, yw, c)
+	checkGuards(t, "leakySums g", gWhole, off, n)
+	checkGuards(t, "leakySums y", yWhole, (off+1)%4, n)
+	if !same(gk, gw) || !same(yk, yw) {
+		t.Fatalf("%s leakySums n=%d off=%d: rewrote g, y to %v, %v; want %v, %v", k.name, n, off, gk, yk, gw, yw)
+	}
+	var wsg, msg, wsgp, msgp float64
+	for i := range gw {
+		wsg += float64(gw[i])
+		msg += math.Abs(float64(gw[i]))
+		e := float64(gw[i]) * (float64(yw[i]) - float64(c))
+		wsgp += e
+		msgp += math.Abs(e)
+	}
+
 	// Reductions: |got − want| ≤ γ_{n+2}·Σ|terms|.
 	g := float64(n+2) * u / (1 - float64(n+2)*u)
 	var s, sm, q, qm, p, pm float64
@@ -188,6 +224,8 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 		{"sum", k.sum(x), s, sm},
 		{"sumSqDev", k.sumSqDev(x, b), q, qm},
 		{"dotDev", k.dotDev(x, y, b), p, pm},
+		{"leakySums sg", sg, wsg, msg},
+		{"leakySums sgp", sgp, wsgp, msgp + 2*msg*math.Abs(float64(c))},
 	} {
 		if d := math.Abs(float64(red.got) - red.want); !(d <= 2*g*red.mag+u*math.Abs(red.want)) {
 			t.Fatalf("%s %s n=%d off=%d: %g, want %g", k.name, red.name, n, off, red.got, red.want)

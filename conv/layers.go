@@ -32,6 +32,10 @@ func Add(y, a, b *mat.Tensor) {
 	if !y.SameShape(a) || !a.SameShape(b) {
 		panic(errShape)
 	}
+	if len(y.Data) > 0 && &y.Data[0] == &b.Data[0] { // y is b: y += a
+		addTo(y.Data, a.Data)
+		return
+	}
 	copy(y.Data, a.Data) // a no-op when y is a
 	addTo(y.Data, b.Data)
 }
@@ -154,12 +158,34 @@ func PoolOutSize(in, size, stride int) int { return (in-1)/stride + 1 }
 // stride 1 keeps the side and the last row/column window has one cell.
 func MaxPool(y, x *mat.Tensor, size, stride int) {
 	h, w, ho, wo := poolCheck(y, x, size, stride)
+	if size == 2 {
+		maxPool2(y.Data, x.Data, h, w, ho, wo, stride)
+		return
+	}
 	off := (size - 1) / 2
 	for p := range len(x.Data) / (h * w) {
 		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*ho*wo:(p+1)*ho*wo]
 		for oy := range ho {
 			for ox := range wo {
 				yp[oy*wo+ox] = xp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)]
+			}
+		}
+	}
+}
+
+// maxPool2 is MaxPool for 2×2 windows {i·s, i·s+1}: rows and columns past
+// the bottom/right edge are skipped (by clamping to the last one, which
+// leaves the maximum unchanged).
+func maxPool2(y, x []float32, h, w, ho, wo, s int) {
+	for p := range len(x) / (h * w) {
+		xp, yp := x[p*h*w:(p+1)*h*w], y[p*ho*wo:(p+1)*ho*wo]
+		for oy := range ho {
+			r0 := xp[oy*s*w : (oy*s+1)*w]
+			r1 := xp[min(oy*s+1, h-1)*w:][:w]
+			out := yp[oy*wo : (oy+1)*wo]
+			for ox := range out {
+				c0, c1 := ox*s, min(ox*s+1, w-1)
+				out[ox] = max(r0[c0], r0[c1], r1[c0], r1[c1])
 			}
 		}
 	}

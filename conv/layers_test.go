@@ -134,6 +134,37 @@ func TestMaxPoolDarknetWindows(t *testing.T) {
 	}
 }
 
+// TestMaxPoolGeneralSize checks the general path (size ≠ 2) against
+// darknet's windows rows i·s − (size−1)/2 + [0, size), clipped to the image.
+func TestMaxPoolGeneralSize(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, c := range [][3]int{{3, 2, 7}, {3, 1, 4}, {1, 1, 3}, {4, 2, 5}} {
+		size, s, side := c[0], c[1], c[2]
+		x := randTensor(r, 1, 2, side, side)
+		ho := PoolOutSize(side, size, s)
+		y := mat.New(1, 2, ho, ho)
+		MaxPool(y, x, size, s)
+		off := (size - 1) / 2
+		for p := range 2 {
+			for i := range ho {
+				for j := range ho {
+					m := float32(math.Inf(-1))
+					for yy := i*s - off; yy < i*s-off+size; yy++ {
+						for xx := j*s - off; xx < j*s-off+size; xx++ {
+							if yy >= 0 && yy < side && xx >= 0 && xx < side {
+								m = max(m, x.Data[(p*side+yy)*side+xx])
+							}
+						}
+					}
+					if got := y.Data[(p*ho+i)*ho+j]; got != m {
+						t.Fatalf("size %d stride %d: y[%d,%d,%d] = %g, want %g", size, s, p, i, j, got, m)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestUpsampleConcatBias(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	x := randTensor(r, 2, 3, 2, 3)
@@ -160,6 +191,18 @@ func TestUpsampleConcatBias(t *testing.T) {
 				if got := y.Data[(n*3+c)*4+k]; got != want {
 					t.Fatalf("concat[%d,%d,%d] = %g, want %g", n, c, k, got, want)
 				}
+			}
+		}
+	}
+	// Add, also in place over either operand.
+	p, q := randTensor(r, 2, 3, 2, 3), randTensor(r, 2, 3, 2, 3)
+	for k := range 3 {
+		a, b := p.Clone(), q.Clone()
+		out := []*mat.Tensor{mat.New(p.Shape...), a, b}[k]
+		Add(out, a, b)
+		for i, v := range out.Data {
+			if want := p.Data[i] + q.Data[i]; v != want {
+				t.Fatalf("add (output %d): y[%d] = %g, want %g", k, i, v, want)
 			}
 		}
 	}

@@ -41,9 +41,6 @@ type Augment struct {
 	Fill uint8 // translate background, every channel
 }
 
-// DefaultAugment is the augmentation cmd/yolo uses unless told otherwise.
-var DefaultAugment = Augment{Flip: false, Fill: 128}
-
 // Apply returns an augmented copy of img and boxes; neither input is
 // modified (training images are cached and reused every epoch). All
 // randomness comes from r, in a fixed order: flip coin, crop coin, four crop

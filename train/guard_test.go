@@ -37,7 +37,7 @@ func TestGuard(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	p := &Progress{StepsPerEpoch: 250, TotalSteps: 25000, Batch: 4}
+	p := &Progress{StepsPerEpoch: 250, TotalSteps: 25000}
 	p.Observe(2 * time.Second)
 	p.ObserveVal(10 * time.Second)
 	r := Record{Phase: "train", Epoch: 3, Step: 870, LR: 9.98e-5, GIoU: 1.234, Conf: 4.56, Prob: 0.12, Total: 5.914, ImagesPerSec: 2}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -105,4 +106,49 @@ func TestLoaderError(t *testing.T) {
 	// Closing early with batches pending must not hang.
 	l2 := NewLoader(context.Background(), batches, 0, 1, func(i int, _ *rand.Rand) (int, error) { return i, nil }, 1, 1)
 	l2.Close()
+}
+
+// TestLoaderPrefetches: while the consumer holds batch 0, the producer
+// prepares ahead, but never more than depth batches beyond the one it is
+// blocked on sending.
+func TestLoaderPrefetches(t *testing.T) {
+	batches := make([][]int, 10)
+	for i := range batches {
+		batches[i] = []int{i}
+	}
+	var mu sync.Mutex
+	prepared := 0
+	l := NewLoader(context.Background(), batches, 0, 1, func(i int, _ *rand.Rand) (int, error) {
+		mu.Lock()
+		prepared++
+		mu.Unlock()
+		return i, nil
+	}, 1, 2)
+	defer l.Close()
+	if _, err := l.Next(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Consumed 1; the channel holds 2 and the producer has a 4th ready.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		p := prepared
+		mu.Unlock()
+		if p == 4 {
+			break
+		}
+		if p > 4 {
+			t.Fatalf("%d batches prepared with 1 consumed and depth 2, want at most 4", p)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d batches prepared ahead", p)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if prepared != 4 {
+		t.Fatalf("%d batches prepared, want the bound of 4", prepared)
+	}
 }

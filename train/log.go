@@ -220,7 +220,7 @@ func (l *Logger) Plot() error {
 	series = append(series, val)
 	return WriteFileAtomic(filepath.Join(l.dir, "loss.png"), func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		if err := PlotPNG(bw, "darkgo training loss (log scale)", "update (step)", series, true); err != nil {
+		if err := PlotPNG(bw, "Training loss (log scale)", "update (step)", series, true); err != nil {
 			return err
 		}
 		return bw.Flush()

@@ -10,7 +10,6 @@ import (
 type Progress struct {
 	StepsPerEpoch int
 	TotalSteps    int64
-	Batch         int
 	stepSec       float64 // EMA of seconds per update
 	valSec        float64 // last validation time
 	epochsLeft    int

@@ -54,9 +54,9 @@ type EventWriter struct {
 }
 
 // NewEventWriter creates dir if needed and a new event file in it named
-// events.out.tfevents.<unix seconds>.<host>.<name> (TensorBoard reads every
-// file matching events.out.tfevents.* in a run directory), and writes the
-// file_version record.
+// events.out.tfevents.<unix seconds>.<host>.<name>.<n> (TensorBoard reads
+// every file matching events.out.tfevents.* in a run directory), and writes
+// the file_version record.
 func NewEventWriter(dir, name string) (*EventWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("train: tensorboard: %w", err)
@@ -66,10 +66,20 @@ func NewEventWriter(dir, name string) (*EventWriter, error) {
 		host = "localhost"
 	}
 	now := time.Now()
-	path := filepath.Join(dir, fmt.Sprintf("events.out.tfevents.%d.%s.%s", now.Unix(), host, name))
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("train: tensorboard: %w", err)
+	// Never overwrite an earlier file (a resumed run may start within the
+	// same second): the first free .<n> suffix wins.
+	var f *os.File
+	var path string
+	for n := 0; ; n++ {
+		path = filepath.Join(dir, fmt.Sprintf("events.out.tfevents.%d.%s.%s.%d", now.Unix(), host, name, n))
+		var err error
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			break
+		}
+		if !os.IsExist(err) || n == 999 {
+			return nil, fmt.Errorf("train: tensorboard: %w", err)
+		}
 	}
 	ew := &EventWriter{f: f, w: bufio.NewWriter(f), Path: path}
 	ev := appendEventHeader(nil, now, 0)

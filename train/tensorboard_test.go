@@ -185,6 +185,15 @@ func TestEventWriterRoundTrip(t *testing.T) {
 	if err := ew.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A second writer in the same second gets its own file.
+	ew2, err := NewEventWriter(dir, "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ew2.Close()
+	if ew2.Path == ew.Path {
+		t.Fatalf("second writer reuses %s", ew.Path)
+	}
 	data, err := os.ReadFile(ew.Path)
 	if err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 		return fmt.Errorf("train: nothing to train on")
 	}
 	spe := t.StepsPerEpoch()
-	t.Progress.StepsPerEpoch, t.Progress.TotalSteps, t.Progress.Batch = spe, int64(spe*t.Cfg.Epochs), t.Cfg.Batch
+	t.Progress.StepsPerEpoch, t.Progress.TotalSteps = spe, int64(spe*t.Cfg.Epochs)
 	start := t.State.Step
 	var aug *Augment
 	if !t.Cfg.NoAugment {

@@ -108,7 +108,7 @@ func runDetect(ctx context.Context, c *detectConfig, args []string, stdout io.Wr
 		return err
 	}
 	if k != len(names) {
-		return fmt.Errorf("%s has %d class names but %s holds %s with %d classes", c.names, len(names), c.weights, c.model, k)
+		return fmt.Errorf("-names %s has %d class names but %s holds %s with %d classes", c.names, len(names), c.weights, c.model, k)
 	}
 	arch, err := yolo.NewArch(c.model, k)
 	if err != nil {

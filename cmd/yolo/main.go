@@ -31,6 +31,7 @@ type command struct {
 var commands = []*command{
 	cpuCommand,
 	mnistDataCommand,
+	mnistCommand,
 	evalCommand,
 	anchorsCommand,
 	lossCommand,
