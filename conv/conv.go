@@ -2,8 +2,6 @@ package conv
 
 import (
 	"math"
-	"runtime"
-	"sync"
 
 	"darkgo/mat"
 )
@@ -16,102 +14,6 @@ const (
 	errKernel  = "conv: weights must be [Cout, Cin, k, k] with Cin matching x"
 	errNoSpace = "conv: output would be empty"
 )
-
-// Workspace owns the scratch memory of the convolutions: the im2col buffer
-// (one tile of output pixels, grown to the largest tile seen: a few MB), a
-// GEMM with its packing buffers, and the helper goroutines of im2col and
-// col2im. Steady-state calls allocate nothing. A Workspace is not safe for
-// concurrent use; give each goroutine its own.
-type Workspace struct {
-	gemm *mat.Gemm
-	col  []float32 // a tile [Cin·k·k, ≤ HW] of one image: im2col, then dcol
-	team *team     // helpers that share im2col and col2im by channels
-}
-
-// NewWorkspace returns a Workspace whose GEMM, im2col and col2im use the
-// given number of workers (≤ 0 means runtime.GOMAXPROCS(0)).
-func NewWorkspace(workers int) *Workspace {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	ws := &Workspace{gemm: mat.NewGemm(workers), team: &team{jobs: make([]chan colJob, workers-1)}}
-	for i := range ws.team.jobs {
-		ws.team.jobs[i] = make(chan colJob)
-		go ws.team.help(ws.team.jobs[i])
-	}
-	// The helpers see only the team, never ws, so ws can be collected; its
-	// cleanup then ends them.
-	runtime.AddCleanup(ws, func(t *team) {
-		for _, c := range t.jobs {
-			close(c)
-		}
-	}, ws.team)
-	return ws
-}
-
-// team runs im2col and col2im on several goroutines: each worker takes a
-// contiguous range of input channels, whose rows of col (and, for col2im,
-// whose planes of dX) no other worker touches.
-type team struct {
-	jobs []chan colJob // one per helper goroutine; the caller is worker 0
-	wg   sync.WaitGroup
-}
-
-// colJob is im2col (or col2im when adjoint) of channels [c0, c1) over
-// the tile of output pixels [p0, p1).
-type colJob struct {
-	g       geom
-	col, x  []float32
-	c0, c1  int
-	p0, p1  int
-	adjoint bool
-}
-
-func (j *colJob) run() {
-	if j.adjoint {
-		j.g.col2im(j.x, j.col, j.c0, j.c1, j.p0, j.p1)
-	} else {
-		j.g.im2col(j.col, j.x, j.c0, j.c1, j.p0, j.p1)
-	}
-}
-
-func (t *team) help(jobs chan colJob) {
-	for j := range jobs {
-		j.run()
-		t.wg.Done()
-	}
-}
-
-// minColWork is the number of col elements below which another worker
-// costs more in hand-over than it saves.
-const minColWork = 1 << 15
-
-// split runs job over all its channels, shared among the team.
-func (t *team) split(job colJob) {
-	per := job.g.k * job.g.k * (job.p1 - job.p0) // col elements per channel
-	parts := min(len(t.jobs)+1, job.g.cin, max(1, job.g.cin*per/minColWork))
-	for i := 1; i < parts; i++ {
-		j := job
-		j.c0, j.c1 = job.g.cin*i/parts, job.g.cin*(i+1)/parts
-		t.wg.Add(1)
-		t.jobs[i-1] <- j
-	}
-	job.c0, job.c1 = 0, job.g.cin/parts
-	job.run()
-	t.wg.Wait()
-}
-
-// Gemm returns the workspace's GEMM, for callers that need plain matrix
-// products between convolutions.
-func (ws *Workspace) Gemm() *mat.Gemm { return ws.gemm }
-
-// colBuf returns the im2col buffer with at least n elements.
-func (ws *Workspace) colBuf(n int) []float32 {
-	if cap(ws.col) < n {
-		ws.col = make([]float32, n)
-	}
-	return ws.col[:n]
-}
 
 // OutSize is the output side of a convolution with darknet padding:
 // (in + 2·pad − k)/stride + 1.
@@ -167,52 +69,97 @@ func hasShape(t *mat.Tensor, shape ...int) bool {
 // "same"). It panics if the shapes do not fit.
 func Conv2DForward(ws *Workspace, y, x, w *mat.Tensor, stride, pad int) {
 	g := checkConv(y, x, w, stride, pad)
-	g.forward(ws, y.Data, x.Data, w.Data, nil)
+	g.forward(ws, y.Data, x.Data, w.Data, epilogue{})
 }
 
 // epilogue is the bias and activation Conv2DInfer applies to each tile of
 // y right after its GEMM, while the tile is still in cache.
 type epilogue struct {
+	on   bool
 	bias []float32 // [Cout], or nil
 	act  Activation
 }
 
-func (g geom) forward(ws *Workspace, y, x, w []float32, epi *epilogue) {
-	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
-	xs, ys := g.cin*g.h*g.w, g.cout*hw
-	nb := g.tile()
-	if g.direct() && epi == nil {
-		nb = hw // nothing to keep in cache: one GEMM per image
+// apply runs the epilogue over columns [p0, p1) of one image's y[Cout, HW].
+func (e *epilogue) apply(y []float32, cout, hw, p0, p1 int) {
+	if !e.on {
+		return
 	}
-	for n := range g.n {
-		xn, yn := x[n*xs:(n+1)*xs], y[n*ys:(n+1)*ys]
-		for p0 := 0; p0 < hw; p0 += nb {
-			p1 := min(p0+nb, hw)
-			col, ldb := xn[p0:], hw // 1×1 stride 1: col[Cin, HW] is x itself
-			if !g.direct() {
-				col, ldb = ws.colBuf(ckk*(p1-p0)), p1-p0
-				ws.team.split(colJob{g: g, col: col, x: xn, p0: p0, p1: p1})
-			}
-			// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
-			ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
-			if epi == nil {
-				continue
-			}
-			for co := range g.cout {
-				row := yn[co*hw+p0 : co*hw+p1]
-				var b float32
-				if epi.bias != nil {
-					b = epi.bias[co]
-				}
-				switch {
-				case epi.act == Leaky:
-					affineLeaky(row, row, 1, b)
-				case b != 0:
-					affine(row, row, 1, b)
-				}
-			}
+	for co := range cout {
+		row := y[co*hw+p0 : co*hw+p1]
+		var b float32
+		if e.bias != nil {
+			b = e.bias[co]
+		}
+		switch {
+		case e.act == Leaky:
+			affineLeaky(row, row, 1, b)
+		case b != 0:
+			affine(row, row, 1, b)
 		}
 	}
+}
+
+// tiling returns the tile width and the number of tiles per image of the
+// forward pass.
+func (g geom) tiling(epi epilogue) (nb, tiles int) {
+	hw := g.ho * g.wo
+	nb = g.tile()
+	if g.direct() && !epi.on {
+		nb = hw // nothing to keep in cache: one GEMM per image
+	}
+	return nb, (hw + nb - 1) / nb
+}
+
+func (g geom) forward(ws *Workspace, y, x, w []float32, epi epilogue) {
+	_, tiles := g.tiling(epi)
+	items := g.n * tiles
+	if p := ws.crew.parts(items); p > 1 {
+		ws.crew.spread(job{kind: forwardJob, g: g, y: y, x: x, w: w, epi: epi}, items, p)
+		return
+	}
+	g.forwardTiles(ws.crew, ws.crew.members[0], ws.gemm, y, x, w, epi, 0, items)
+}
+
+// forwardTiles computes the (image, tile) pairs [i0, i1) of y with gemm and
+// m's col buffer. With a crew c, each tile's im2col is split among it (gemm
+// is then the all-worker one); with c nil it runs on this goroutine.
+func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32, epi epilogue, i0, i1 int) {
+	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
+	xs, ys := g.cin*g.h*g.w, g.cout*hw
+	nb, tiles := g.tiling(epi)
+	for it := i0; it < i1; it++ {
+		n, p0 := it/tiles, it%tiles*nb
+		p1 := min(p0+nb, hw)
+		xn, yn := x[n*xs:(n+1)*xs], y[n*ys:(n+1)*ys]
+		col, ldb := xn[p0:], hw // 1×1 stride 1: col[Cin, HW] is x itself
+		if !g.direct() {
+			col, ldb = m.colBuf(ckk*(p1-p0)), p1-p0
+			g.fillCol(c, col, xn, p0, p1)
+		}
+		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
+		gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
+		epi.apply(yn, g.cout, hw, p0, p1)
+	}
+}
+
+// fillCol runs im2col of pixels [p0, p1), split among crew c if not nil.
+func (g geom) fillCol(c *crew, col, x []float32, p0, p1 int) {
+	if c == nil {
+		g.im2col(col, x, 0, g.cin, p0, p1)
+		return
+	}
+	c.split(job{kind: im2colJob, g: g, col: col, x: x, p0: p0, p1: p1})
+}
+
+// drainCol runs col2im of pixels [p0, p1) into dx, split among crew c if
+// not nil.
+func (g geom) drainCol(c *crew, dx, col []float32, p0, p1 int) {
+	if c == nil {
+		g.col2im(dx, col, 0, g.cin, p0, p1)
+		return
+	}
+	c.split(job{kind: col2imJob, g: g, col: col, x: dx, p0: p0, p1: p1})
 }
 
 // Conv2DBackward accumulates the gradients of y = conv(x, w):
@@ -228,32 +175,54 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	if dx != nil && !dx.SameShape(x) || dw != nil && !dw.SameShape(w) {
 		panic(errShape)
 	}
+	dxd, dwd := data(dx), data(dw)
+	if p := ws.crew.parts(g.n); p > 1 {
+		ws.crew.spread(job{kind: backwardJob, g: g, dx: dxd, dw: dwd, dy: dy.Data, x: x.Data, w: w.Data}, g.n, p)
+		if dwd != nil {
+			for _, m := range ws.crew.members[1:p] {
+				addTo(dwd, m.dw)
+			}
+		}
+		return
+	}
+	g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, dwd, dy.Data, x.Data, w.Data, 0, g.n)
+}
+
+func data(t *mat.Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Data
+}
+
+// backwardImages accumulates the gradients of images [n0, n1) into dx and
+// dw (either may be nil) with gemm and m's col buffer; a crew c, if not
+// nil, shares each tile's im2col and col2im.
+func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, dw, dy, x, w []float32, n0, n1 int) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
 	xs, ys := g.cin*g.h*g.w, g.cout*hw
 	nb := g.tile()
-	for n := range g.n {
-		xn, dyn := x.Data[n*xs:(n+1)*xs], dy.Data[n*ys:(n+1)*ys]
+	for n := n0; n < n1; n++ {
+		xn, dyn := x[n*xs:(n+1)*xs], dy[n*ys:(n+1)*ys]
 		if g.direct() {
 			if dw != nil { // dW[Cout, Cin] += dY[Cout, HW] · x[Cin, HW]ᵀ
-				ws.gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, hw, 1, dyn, hw, xn, hw, 1, dw.Data, ckk)
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, hw, 1, dyn, hw, xn, hw, 1, dw, ckk)
 			}
 			if dx != nil { // dX[Cin, HW] += W[Cout, Cin]ᵀ · dY[Cout, HW]
-				ws.gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, hw, g.cout, 1, w.Data, ckk, dyn, hw, 1, dx.Data[n*xs:(n+1)*xs], hw)
+				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, hw, g.cout, 1, w, ckk, dyn, hw, 1, dx[n*xs:(n+1)*xs], hw)
 			}
 			continue
 		}
 		for p0 := 0; p0 < hw; p0 += nb {
 			p1 := min(p0+nb, hw)
-			col := ws.colBuf(ckk * (p1 - p0))
-			job := colJob{g: g, col: col, x: xn, p0: p0, p1: p1}
+			col := m.colBuf(ckk * (p1 - p0))
 			if dw != nil { // dW[Cout, Cin·k·k] += dY[Cout, p0:p1] · colᵀ
-				ws.team.split(job)
-				ws.gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, 1, dw.Data, ckk)
+				g.fillCol(c, col, xn, p0, p1)
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, 1, dw, ckk)
 			}
 			if dx != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
-				ws.gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, w.Data, ckk, dyn[p0:], hw, 0, col, p1-p0)
-				job.x, job.adjoint = dx.Data[n*xs:(n+1)*xs], true
-				ws.team.split(job)
+				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, w, ckk, dyn[p0:], hw, 0, col, p1-p0)
+				g.drainCol(c, dx[n*xs:(n+1)*xs], col, p0, p1)
 			}
 		}
 	}
@@ -273,7 +242,7 @@ func Conv2DInfer(ws *Workspace, y, x, w *mat.Tensor, bias []float32, stride, pad
 	if bias != nil && len(bias) != g.cout {
 		panic(errShape)
 	}
-	g.forward(ws, y.Data, x.Data, w.Data, &epilogue{bias: bias, act: act})
+	g.forward(ws, y.Data, x.Data, w.Data, epilogue{on: true, bias: bias, act: act})
 }
 
 // FoldBatchNorm folds an inference batch normalisation into the weights of

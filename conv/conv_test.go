@@ -205,7 +205,12 @@ func TestIm2colCol2imAdjoint(t *testing.T) {
 
 func TestWorkspaceNoAllocSteadyState(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	ws := NewWorkspace(1)
+	for _, workers := range []int{1, 2} { // one worker; a crew sharing the two images
+		testNoAlloc(t, r, NewWorkspace(workers))
+	}
+}
+
+func testNoAlloc(t *testing.T, r *rand.Rand, ws *Workspace) {
 	x, w := randTensor(r, 2, 4, 9, 9), randTensor(r, 8, 4, 3, 3)
 	y, dy := mat.New(2, 8, 5, 5), randTensor(r, 2, 8, 5, 5)
 	dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)

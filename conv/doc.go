@@ -54,15 +54,20 @@
 //
 // # Scratch memory and threads
 //
-// A Workspace owns the im2col tile buffer, a *mat.Gemm and a team of helper
-// goroutines that split im2col and col2im by input channels. The buffer
-// grows to the largest tile seen and is then reused, so steady-state calls
-// do not allocate. A Workspace is not safe for concurrent use.
+// A Workspace owns a GEMM using all its workers and a crew of workers, each
+// with a one-thread GEMM, an im2col tile buffer and a partial dW. A layer
+// that splits into enough independent pieces (output tiles in the forward
+// pass, images in the backward pass) is shared out among the crew, so the
+// workers never wait for each other inside a layer; a smaller layer runs on
+// the all-worker GEMM with im2col and col2im split by input channels. The
+// buffers grow to the largest layer seen and are then reused, so
+// steady-state calls do not allocate. A Workspace is not safe for
+// concurrent use.
 //
 // # Reading order
 //
-// conv.go (Workspace, Conv2DForward, Conv2DBackward, the fused inference
-// convolution and FoldBatchNorm), im2col.go, batchnorm.go, layers.go
+// conv.go (Conv2DForward, Conv2DBackward, the fused inference convolution
+// and FoldBatchNorm), workspace.go (the crew), im2col.go, batchnorm.go, layers.go
 // (leaky, add, concat, upsample, maxpool, bias), kernels_generic.go (the
 // elementwise kernels with assembly versions in conv_amd64.s and
 // conv_arm64.s, dispatched in conv_amd64.go, conv_arm64.go, conv_noasm.go).

@@ -3,7 +3,6 @@ package mat
 import (
 	"fmt"
 	"runtime"
-	"sync"
 )
 
 // Transpose selects op(X) = X or op(X) = Xᵀ in Sgemm.
@@ -16,12 +15,13 @@ const (
 
 // kernel is one GEMM micro-kernel with the blocking sizes measured for it.
 //
-// The micro-kernel multiplies an MR-row panel of packed A by an NR-column
-// panel of packed B over kc steps and merges the first mr rows and nr
-// columns of the product into C (gemmTileGeneric is the definition):
+// The micro-kernel multiplies an MR-row panel of packed A by kc rows of B
+// (ldb apart: NR for a packed panel, or op(B)'s own stride when B is read in
+// place) and merges the first mr rows and nr columns of the product into C
+// (gemmTileGeneric is the definition):
 //
 //	for i < mr, j < nr:
-//		acc := Σ_{p<kc} a[p·MR+i] · b[p·NR+j]
+//		acc := Σ_{p<kc} a[p·MR+i] · b[p·ldb+j]
 //		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
 //
 // With beta == 0, C is never read, so NaNs already in C do not leak through.
@@ -30,11 +30,11 @@ const (
 type kernel struct {
 	name      string
 	available bool // the CPU has every feature the kernel uses
-	partial   bool // fn accepts mr < MR and nr < NR
+	partial   bool // fn accepts mr < MR and nr < NR, and reads B only where j < nr
 	mr, nr    int  // register tile of C: MR, NR
 	kc, mc    int  // largest depth of a packed block; rows of packed A per block
 	nc        int  // columns of packed B per block (kept in L2)
-	fn        func(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+	fn        func(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 }
 
 // KernelNames lists the micro-kernels this CPU can run, fastest first. The
@@ -71,14 +71,13 @@ func findKernel(name string) (*kernel, error) {
 type Gemm struct {
 	k       *kernel
 	workers []*gemmWorker // workers[0] runs on the calling goroutine
-	wg      sync.WaitGroup
 }
 
 // gemmWorker holds one worker's packing buffers and its share of a call.
 type gemmWorker struct {
 	ap, bp, tile []float32 // packed A block, packed B block, one C tile for edges
 	job          gemmJob
-	start        chan struct{}
+	start, done  chan struct{} // hand-over to and from a helper goroutine
 }
 
 // gemmJob is C[m×n] = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n.
@@ -120,8 +119,8 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 		}
 		g.workers[i] = w
 		if i > 0 {
-			w.start = make(chan struct{})
-			go w.loop(k, &g.wg)
+			w.start, w.done = make(chan struct{}), make(chan struct{})
+			go w.loop(k)
 		}
 	}
 	// The helper goroutines see only their worker, never g, so g can be
@@ -134,10 +133,10 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 	return g, nil
 }
 
-func (w *gemmWorker) loop(k *kernel, wg *sync.WaitGroup) {
+func (w *gemmWorker) loop(k *kernel) {
 	for range w.start {
 		w.run(k)
-		wg.Done()
+		w.done <- struct{}{}
 	}
 }
 
@@ -169,12 +168,13 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 	}
 	job := gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	parts := g.split(&job)
-	for i := 1; i < parts; i++ {
-		g.wg.Add(1)
-		g.workers[i].start <- struct{}{}
+	for _, w := range g.workers[1:parts] {
+		w.start <- struct{}{}
 	}
 	g.workers[0].run(g.k)
-	g.wg.Wait()
+	for _, w := range g.workers[1:parts] {
+		<-w.done
+	}
 }
 
 // minWorkPerWorker is the number of multiply-adds below which adding a
@@ -249,33 +249,42 @@ func (w *gemmWorker) run(k *kernel) {
 			if pc > 0 {
 				beta = 1 // later depth blocks accumulate onto the first
 			}
-			packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
+			// A kernel that handles partial tiles reads a row-major op(B) in
+			// place: its rows are already contiguous runs of columns.
+			direct := k.partial && j.tB == NoTrans && tuneDirect(j.m)
+			if !direct {
+				packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
+			}
 			for ic := 0; ic < j.m; ic += k.mc {
 				mc := min(k.mc, j.m-ic)
 				packA(w.ap, j.tA, j.a, j.lda, ic, pc, mc, kc, k.mr)
-				w.block(k, ic, jc, mc, nc, kc, beta)
+				w.block(k, ic, jc, pc, mc, nc, kc, beta, direct)
 			}
 		}
 	}
 }
 
-// block multiplies the packed mc×kc A block by the packed kc×nc B block into
+// block multiplies the packed mc×kc A block by the kc×nc B block (packed,
+// or op(B)[pc:pc+kc, jc:jc+nc] in place when direct) into
 // C[ic:ic+mc, jc:jc+nc].
-func (w *gemmWorker) block(k *kernel, ic, jc, mc, nc, kc int, beta float32) {
+func (w *gemmWorker) block(k *kernel, ic, jc, pc, mc, nc, kc int, beta float32, direct bool) {
 	j := &w.job
 	for ir := 0; ir < mc; ir += k.mr {
 		mr := min(k.mr, mc-ir)
 		ap := w.ap[ir*kc : (ir+k.mr)*kc]
 		for jr := 0; jr < nc; jr += k.nr {
 			nr := min(k.nr, nc-jr)
-			bp := w.bp[jr*kc : (jr+k.nr)*kc]
+			bp, ldb := w.bp[jr*kc:(jr+k.nr)*kc], k.nr
+			if direct {
+				bp, ldb = j.b[pc*j.ldb+jc+jr:], j.ldb
+			}
 			off := (ic+ir)*j.ldc + jc + jr
 			if k.partial || mr == k.mr && nr == k.nr {
-				k.fn(mr, nr, kc, ap, bp, j.c[off:], j.ldc, j.alpha, beta)
+				k.fn(mr, nr, kc, ap, bp, ldb, j.c[off:], j.ldc, j.alpha, beta)
 				continue
 			}
 			// Partial tile: compute the whole tile aside, merge the valid part.
-			k.fn(k.mr, k.nr, kc, ap, bp, w.tile, k.nr, 1, 0)
+			k.fn(k.mr, k.nr, kc, ap, bp, ldb, w.tile, k.nr, 1, 0)
 			for i := range mr {
 				ci := j.c[off+i*j.ldc : off+i*j.ldc+nr]
 				ti := w.tile[i*k.nr : i*k.nr+nr]

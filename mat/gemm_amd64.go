@@ -9,13 +9,13 @@ import "golang.org/x/sys/cpu"
 // is its definition.
 //
 //go:noescape
-func gemmAVX512(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+func gemmAVX512(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // gemmAVX2 computes a full 6×16 tile; implemented in gemm_avx2_amd64.s.
 // gemmTileGeneric with MR = mr = 6, NR = nr = 16 is its definition.
 //
 //go:noescape
-func gemmAVX2(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+func gemmAVX2(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // gemmKernels is the dispatch table, best first, fixed at start-up.
 var gemmKernels = []kernel{

@@ -8,7 +8,7 @@ import "golang.org/x/sys/cpu"
 // gemmTileGeneric with MR = mr = 8, NR = nr = 8 is its definition.
 //
 //go:noescape
-func gemmNEON(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+func gemmNEON(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // gemmKernels is the dispatch table, best first, fixed at start-up.
 var gemmKernels = []kernel{

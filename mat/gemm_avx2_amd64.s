@@ -29,17 +29,19 @@
 	VMOVUPS acc1, 32(DX); \
 	ADDQ    R8, DX
 
-// func gemmAVX2(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+// func gemmAVX2(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 // Requires: AVX, AVX2, FMA3
 //
-// C[6×16] = alpha · A[6×kc] · B[kc×16] + beta · C, packed A and B; full tiles
-// only (mr = 6, nr = 16; the driver handles edges).
+// C[6×16] = alpha · A[6×kc] · B[kc×16] + beta · C; A packed, B rows ldb
+// apart; full tiles only (mr = 6, nr = 16; the driver handles edges).
 // Y0–Y11: acc, row i in Y(2i) (columns 0–7) and Y(2i+1) (8–15);
-// Y12, Y13: one step of B; Y14: broadcast a[i], then alpha; Y15: beta.
-TEXT ·gemmAVX2(SB), NOSPLIT, $0-112
+// Y12, Y13: one row of B; Y14: broadcast a[i], then alpha; Y15: beta.
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
 	MOVQ kc+16(FP), CX
 	MOVQ a_base+24(FP), SI
 	MOVQ b_base+48(FP), DI
+	MOVQ ldb+72(FP), R9
+	SHLQ $2, R9                // B row stride in bytes
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -56,7 +58,7 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $0-112
 	JZ    merge
 
 steps:
-	VMOVUPS (DI), Y12          // Y12, Y13 = b[p·16 : p·16+16]
+	VMOVUPS (DI), Y12          // Y12, Y13 = b[p·ldb : p·ldb+16]
 	VMOVUPS 32(DI), Y13
 	FMAROW(0, Y0, Y1)
 	FMAROW(4, Y2, Y3)
@@ -65,19 +67,19 @@ steps:
 	FMAROW(16, Y8, Y9)
 	FMAROW(20, Y10, Y11)
 	ADDQ    $24, SI            // a += 6
-	ADDQ    $64, DI            // b += 16
+	ADDQ    R9, DI             // b += ldb
 	DECQ    CX
 	JNZ     steps
 
 merge:
-	MOVQ         c_base+72(FP), DX
-	MOVQ         ldc+96(FP), R8
-	SHLQ         $2, R8        // row stride in bytes
-	VBROADCASTSS alpha+104(FP), Y14
-	MOVL         beta+108(FP), AX
+	MOVQ         c_base+80(FP), DX
+	MOVQ         ldc+104(FP), R8
+	SHLQ         $2, R8        // C row stride in bytes
+	VBROADCASTSS alpha+112(FP), Y14
+	MOVL         beta+116(FP), AX
 	ANDL         $0x7fffffff, AX
 	JZ           betazero      // beta == ±0: do not read C
-	VBROADCASTSS beta+108(FP), Y15
+	VBROADCASTSS beta+116(FP), Y15
 	MERGE(Y0, Y1)
 	MERGE(Y2, Y3)
 	MERGE(Y4, Y5)

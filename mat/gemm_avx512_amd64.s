@@ -37,17 +37,39 @@
 	DECQ    BX; \
 	JZ      done
 
-// func gemmAVX512(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+// func gemmAVX512(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 // Requires: AVX512F
 //
-// C[mr×nr] = alpha · A[12×kc] · B[kc×32] + beta · C, packed A and B, mr ≤ 12, nr ≤ 32.
+// C[mr×nr] = alpha · A[12×kc] · B[kc×nr] + beta · C; A packed, B rows ldb
+// apart (packed: ldb = 32); mr ≤ 12, nr ≤ 32.
 // Z0–Z23: acc, row i in Z(2i) (columns 0–15) and Z(2i+1) (16–31);
-// Z24, Z25: one step of B; Z28: broadcast a[i]; Z26: alpha; Z27: beta;
-// K1, K2: the columns of C to touch (nr of them).
-TEXT ·gemmAVX512(SB), NOSPLIT, $0-112
+// Z24, Z25: one row of B; Z28: broadcast a[i]; Z26: alpha; Z27: beta;
+// K1, K2: the nr columns of B and C to touch (low 16, high 16).
+TEXT ·gemmAVX512(SB), NOSPLIT, $0-120
+	// K1, K2 = masks of the first nr columns.
+	MOVQ nr+8(FP), CX
+	MOVL $0xffff, R9
+	XORL R10, R10
+	CMPQ CX, $16
+	JGE  wide
+	MOVL $1, R9
+	SHLL CX, R9
+	DECL R9                    // R9 = 1<<nr − 1
+	JMP  masks
+wide:
+	SUBQ $16, CX
+	MOVL $1, R10
+	SHLL CX, R10
+	DECL R10                   // R10 = 1<<(nr−16) − 1
+masks:
+	KMOVW R9, K1
+	KMOVW R10, K2
+
 	MOVQ kc+16(FP), CX
 	MOVQ a_base+24(FP), SI
 	MOVQ b_base+48(FP), DI
+	MOVQ ldb+72(FP), R9
+	SHLQ $2, R9                // B row stride in bytes
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -76,8 +98,10 @@ TEXT ·gemmAVX512(SB), NOSPLIT, $0-112
 	JZ    merge
 
 steps:
-	VMOVUPS (DI), Z24          // Z24, Z25 = b[p·32 : p·32+32]
-	VMOVUPS 64(DI), Z25
+	VMOVUPS.Z (DI), K1, Z24    // Z24, Z25 = b[p·ldb : p·ldb+nr], zero past nr
+	VMOVUPS.Z 64(DI), K2, Z25
+	PREFETCHT0 (DI)(R9*4)      // the row four steps ahead
+	PREFETCHT0 64(DI)(R9*4)
 	FMAROW(0, Z0, Z1)
 	FMAROW(4, Z2, Z3)
 	FMAROW(8, Z4, Z5)
@@ -91,39 +115,20 @@ steps:
 	FMAROW(40, Z20, Z21)
 	FMAROW(44, Z22, Z23)
 	ADDQ    $48, SI            // a += 12
-	ADDQ    $128, DI           // b += 32
+	ADDQ    R9, DI             // b += ldb
 	DECQ    CX
 	JNZ     steps
 
 merge:
-	// K1, K2 = masks of the first nr columns: low 16 and high 16.
-	MOVQ nr+8(FP), CX
-	MOVL $0xffff, R9
-	XORL R10, R10
-	CMPQ CX, $16
-	JGE  wide
-	MOVL $1, R9
-	SHLL CX, R9
-	DECL R9                    // R9 = 1<<nr − 1
-	JMP  masks
-wide:
-	SUBQ $16, CX
-	MOVL $1, R10
-	SHLL CX, R10
-	DECL R10                   // R10 = 1<<(nr−16) − 1
-masks:
-	KMOVW R9, K1
-	KMOVW R10, K2
-
 	MOVQ         mr+0(FP), BX
-	MOVQ         c_base+72(FP), DX
-	MOVQ         ldc+96(FP), R8
-	SHLQ         $2, R8        // row stride in bytes
-	VBROADCASTSS alpha+104(FP), Z26
-	MOVL         beta+108(FP), AX
+	MOVQ         c_base+80(FP), DX
+	MOVQ         ldc+104(FP), R8
+	SHLQ         $2, R8        // C row stride in bytes
+	VBROADCASTSS alpha+112(FP), Z26
+	MOVL         beta+116(FP), AX
 	ANDL         $0x7fffffff, AX
 	JZ           betazero      // beta == ±0: do not read C
-	VBROADCASTSS beta+108(FP), Z27
+	VBROADCASTSS beta+116(FP), Z27
 	MERGE(Z0, Z1)
 	MERGE(Z2, Z3)
 	MERGE(Z4, Z5)

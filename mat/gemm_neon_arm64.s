@@ -35,17 +35,19 @@
 	VST1  [V28.S4, V29.S4], (R2); \
 	ADD   R3, R2, R2
 
-// func gemmNEON(mr, nr, kc int, a, b, c []float32, ldc int, alpha, beta float32)
+// func gemmNEON(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 // Requires: ASIMD
 //
-// C[8×8] = alpha · A[8×kc] · B[kc×8] + beta · C, packed A and B; full tiles
-// only (mr = nr = 8; the driver handles edges).
+// C[8×8] = alpha · A[8×kc] · B[kc×8] + beta · C; A packed, B rows ldb
+// apart; full tiles only (mr = nr = 8; the driver handles edges).
 // V0–V15: acc, row i in V(2i) (columns 0–3) and V(2i+1) (4–7);
-// V16, V17: one step of B; V18–V25: a[0..7] broadcast; V26: alpha; V27: beta.
-TEXT ·gemmNEON(SB), NOSPLIT, $0-112
+// V16, V17: one row of B; V18–V25: a[0..7] broadcast; V26: alpha; V27: beta.
+TEXT ·gemmNEON(SB), NOSPLIT, $0-120
 	MOVD kc+16(FP), R6
 	MOVD a_base+24(FP), R0
 	MOVD b_base+48(FP), R1
+	MOVD ldb+72(FP), R4
+	LSL  $2, R4, R4                  // B row stride in bytes
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -65,7 +67,8 @@ TEXT ·gemmNEON(SB), NOSPLIT, $0-112
 	CBZ  R6, merge
 
 steps:
-	VLD1.P 32(R1), [V16.S4, V17.S4]  // V16, V17 = b[p·8 : p·8+8]; b += 8
+	VLD1   (R1), [V16.S4, V17.S4]    // V16, V17 = b[p·ldb : p·ldb+8]
+	ADD    R4, R1, R1                // b += ldb
 	FMAROW(V18, V0, V1)
 	FMAROW(V19, V2, V3)
 	FMAROW(V20, V4, V5)
@@ -78,15 +81,15 @@ steps:
 	BNE    steps
 
 merge:
-	MOVD  c_base+72(FP), R2
-	MOVD  ldc+96(FP), R3
-	LSL   $2, R3, R3                 // row stride in bytes
-	FMOVS alpha+104(FP), F26
+	MOVD  c_base+80(FP), R2
+	MOVD  ldc+104(FP), R3
+	LSL   $2, R3, R3                 // C row stride in bytes
+	FMOVS alpha+112(FP), F26
 	VDUP  V26.S[0], V26.S4
-	MOVWU beta+108(FP), R5
+	MOVWU beta+116(FP), R5
 	AND   $0x7fffffff, R5, R5
 	CBZ   R5, betazero               // beta == ±0: do not read C
-	FMOVS beta+108(FP), F27
+	FMOVS beta+116(FP), F27
 	VDUP  V27.S[0], V27.S4
 	MERGE(V0, V1)
 	MERGE(V2, V3)

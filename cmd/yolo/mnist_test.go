@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -81,7 +82,8 @@ func writeOverfitData(t *testing.T, dir string, side int, canvases []overfitCanv
 // TestMNISTOverfit is the tutorial's regression test: YOLOv3-tiny, from
 // its seeded random initialisation, trains on four 96×96 canvases of two
 // large digits each (eight digits, classes 0…7), without augmentation,
-// for 600 updates of batch 2 (lr 1e-3, cosine to 1e-5), and must
+// for 600 updates of batch 2 (lr 1e-3, no warm-up, cosine to 1e-5), and
+// must
 //
 //   - cut the training loss: the mean of the last epoch at most 1/4 of
 //     the first epoch's mean and 1/50 of the first update's loss;
@@ -90,19 +92,27 @@ func writeOverfitData(t *testing.T, dir string, side int, canvases []overfitCanv
 //   - find the digits again: mAP50 ≥ 0.9 with the seed's final protocol
 //     (score 0.3, NMS 0.45, VOC AP), through the code of "yolo mnist".
 //
-// Measured on amd64 (AVX2 GEMM, deterministic for the seed): first update
-// 56.18, first epoch 5.183, last epoch 0.7445 (÷7.0), validation 2.829,
-// mAP50 1.000 (every digit found). The loss falls fast in the first epoch
-// (objectness learns "empty" almost at once), so the between-epoch factor
-// is the one that needs the backbone: a wrong gradient in any layer stalls
-// it, and the mAP stays near 0. Fewer updates fail the mAP check for a
-// reason worth knowing: BN's running statistics (momentum 0.99) start at
-// mean 0, variance 1 and need several hundred updates to forget that,
-// so an evaluation-mode model trained 200 updates finds nothing even when
-// its training loss is below 1.
+// Measured on amd64 (AVX2 GEMM; the numbers repeat exactly for the seed):
+// first update 56.18, first epoch 5.183, last epoch 0.7445 (÷7.0),
+// validation 2.829, mAP50 1.000 (every digit found), about 55 s on 2
+// busy cores.
 //
-// Under -short, or when only the generic (pure Go) GEMM is available,
-// it runs 2 epochs (200 updates) and checks only the training loss.
+// What fails it: the training loss alone does not, since the two output
+// convolutions can memorise four canvases on random features. With every
+// gradient but the output convolutions' zeroed (a backward pass that stops
+// at the heads) the last epoch still averages 1.124 (÷6.6), but the
+// validation loss is 18.4 and the mAP 0.000; with the gradients of two
+// early convolutions negated the validation loss is 11.5 and the mAP 0.562.
+// Fewer updates fail too, for a reason worth knowing: BN's running
+// statistics (momentum 0.99) start at mean 0, variance 1, much larger than
+// the early layers' real variance under the N(0, 0.01²) initialisation,
+// and take several hundred updates to forget it; after 200 updates the
+// evaluation-mode model finds nothing although its training loss is below 1.
+//
+// Under -short, or when only the generic (pure Go) GEMM is available (-tags
+// purego: about 0.7 s per update), it is a smoke test: 2 epochs of 40
+// updates, and the training loss must fall (measured: 56.51, 15.69, 5.547;
+// required ÷5 and ÷2).
 func TestMNISTOverfit(t *testing.T) {
 	const side = 96
 	canvases := []overfitCanvas{
@@ -111,10 +121,10 @@ func TestMNISTOverfit(t *testing.T) {
 		{{4, 8, 10, 40}, {5, 48, 44, 44}},
 		{{6, 50, 8, 40}, {7, 4, 48, 44}},
 	}
-	epochs, copies := 3, 100 // 3 epochs × 200 updates of batch 2
+	epochs, copies := 3, 100 // 3 epochs of 4·100/2 = 200 updates
 	full := !testing.Short() && mat.KernelNames()[0] != "Generic"
 	if !full {
-		epochs, copies = 2, 50
+		epochs, copies = 2, 20
 	}
 	dir := t.TempDir()
 	ann, val, names := writeOverfitData(t, dir, side, canvases, copies)
@@ -148,9 +158,13 @@ func TestMNISTOverfit(t *testing.T) {
 	}
 	t.Logf("training loss: first update %.4g, first epoch %.4g, last epoch %.4g (÷%.1f); validation %.4g",
 		firstStep, firstEpoch, lastEpoch, firstEpoch/lastEpoch, valLoss)
-	if !(lastEpoch <= firstEpoch/4 && lastEpoch <= firstStep/50) {
-		t.Errorf("training loss fell from %.4g (update 1) and %.4g (epoch 1) to %.4g (epoch %d): want ≤ ÷50 and ≤ ÷4",
-			firstStep, firstEpoch, lastEpoch, epochs)
+	stepFactor, epochFactor := 50.0, 4.0
+	if !full {
+		stepFactor, epochFactor = 5, 2
+	}
+	if !(lastEpoch <= firstStep/stepFactor && lastEpoch <= firstEpoch/epochFactor) {
+		t.Errorf("training loss fell from %.4g (update 1) and %.4g (epoch 1) to %.4g (epoch %d): want ≤ ÷%g and ≤ ÷%g",
+			firstStep, firstEpoch, lastEpoch, epochs, stepFactor, epochFactor)
 	}
 	if !full {
 		return
@@ -180,5 +194,72 @@ func TestMNISTOverfit(t *testing.T) {
 	pics, err := drawTutorial(cfg.Model, weights, side, nm, val, 2, filepath.Join(dir, "pictures"))
 	if err != nil || len(pics) != 2 {
 		t.Errorf("drawTutorial: %v, %v", pics, err)
+	}
+}
+
+// cancelOn is a writer that cancels a context when a line containing
+// marker is written to it: a Ctrl-C at a chosen moment.
+type cancelOn struct {
+	marker string
+	cancel context.CancelFunc
+	buf    strings.Builder
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestMNISTCommand runs the tutorial in miniature (8 canvases of 64×64,
+// YOLOv3-tiny at 64, 2 epochs of 2 updates): interrupted after its first
+// update it leaves a checkpoint and says how to resume; -resume finishes the
+// run, scores it and draws; a fresh run into the same directory is refused.
+func TestMNISTCommand(t *testing.T) {
+	dir := t.TempDir()
+	c := defaultMNISTConfig()
+	c.out, c.size, c.canvas, c.trainN, c.testN, c.valN, c.epochs, c.show, c.workers = dir, 64, 64, 8, 3, 2, 2, 2, 2
+	if err := runMNIST(context.Background(), &mnistConfig{out: dir, trainN: 0, testN: 1}, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("-train 0: %v, want a usage error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOn{marker: "update       1 ", cancel: cancel}
+	err := runMNIST(ctx, c, w, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-resume") {
+		t.Fatalf("interrupted run: %v, want a hint to -resume\n%s", err, w.buf.String())
+	}
+	st, _, err := train.LoadState(filepath.Join(dir, "train"), train.LastName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Step != 1 {
+		t.Errorf("checkpoint after the interruption at update %d, want 1", st.Step)
+	}
+	if err := runMNIST(context.Background(), c, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already holds a run") {
+		t.Errorf("second fresh run into %s: %v", dir, err)
+	}
+	c.resume = true
+	var out strings.Builder
+	if err := runMNIST(context.Background(), c, &out, io.Discard); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out.String())
+	}
+	if st, _, err = train.LoadState(filepath.Join(dir, "train"), train.LastName); err != nil || st.Step != 4 || st.Epoch != 2 {
+		t.Errorf("after -resume: step %d epoch %d (%v), want 4 and 2", st.Step, st.Epoch, err)
+	}
+	for _, f := range []string{"train/loss.png", "train/loss.csv", "detections/000001.jpg", "detections/000002.jpg", "data/mnist_val.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "train", "log")); len(entries) == 0 {
+		t.Error("no TensorBoard event file")
+	}
+	for _, want := range []string{"resuming", "mAP = ", "loss curve:", "tensorboard --logdir"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -1,0 +1,180 @@
+package conv
+
+import (
+	"runtime"
+	"sync"
+
+	"darkgo/mat"
+)
+
+// Workspace owns the scratch memory and the threads of the convolutions: a
+// GEMM using every worker, and a crew of workers each with a one-thread
+// GEMM, an im2col tile buffer (grown to the largest tile seen: a few MB)
+// and a partial dW. Steady-state calls allocate nothing. A Workspace is not
+// safe for concurrent use; give each goroutine its own.
+//
+// A layer with enough independent pieces is shared out among the crew:
+// the forward pass hands each worker whole (image, tile) pairs of the
+// output, the backward pass whole images (each worker accumulates its own
+// dW, summed at the end; dX of different images never overlaps). The
+// workers then run im2col and GEMM side by side without meeting. A layer
+// with too few pieces (one image of a small late layer) runs piece by piece
+// on the all-worker GEMM, with im2col and col2im split by input channels.
+type Workspace struct {
+	gemm *mat.Gemm // all workers, for layers that do not split into pieces
+	crew *crew
+}
+
+// NewWorkspace returns a Workspace with the given number of workers
+// (≤ 0 means runtime.GOMAXPROCS(0)).
+func NewWorkspace(workers int) *Workspace {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	c := &crew{members: make([]*member, workers), jobs: make([]chan job, workers-1)}
+	for i := range c.members {
+		c.members[i] = &member{gemm: mat.NewGemm(1)}
+		if i > 0 {
+			c.jobs[i-1] = make(chan job)
+			go c.help(c.members[i], c.jobs[i-1])
+		}
+	}
+	ws := &Workspace{gemm: mat.NewGemm(workers), crew: c}
+	// The helpers see only the crew, never ws, so ws can be collected; its
+	// cleanup then ends them.
+	runtime.AddCleanup(ws, func(c *crew) {
+		for _, j := range c.jobs {
+			close(j)
+		}
+	}, c)
+	return ws
+}
+
+// Gemm returns the workspace's GEMM, for callers that need plain matrix
+// products between convolutions.
+func (ws *Workspace) Gemm() *mat.Gemm { return ws.gemm }
+
+// crew is the workers of a Workspace; members[0] works on the calling
+// goroutine, members[i] on a helper fed by jobs[i−1].
+type crew struct {
+	members []*member
+	jobs    []chan job
+	wg      sync.WaitGroup
+}
+
+// member is one worker's private scratch.
+type member struct {
+	gemm *mat.Gemm // one thread
+	col  []float32 // im2col tile [Cin·k·k, ≤ HW]
+	dw   []float32 // partial dW [Cout, Cin·k·k] (members after the first)
+}
+
+func (m *member) colBuf(n int) []float32 {
+	if cap(m.col) < n {
+		m.col = make([]float32, n)
+	}
+	return m.col[:n]
+}
+
+// jobKind says which piece of work a job is.
+type jobKind int
+
+const (
+	im2colJob   jobKind = iota // im2col of channels [c0, c1), pixels [p0, p1)
+	col2imJob                  // col2im of channels [c0, c1), pixels [p0, p1)
+	forwardJob                 // output (image, tile) pairs [i0, i1)
+	backwardJob                // the gradients of images [i0, i1)
+)
+
+// job is one worker's share of a call. It travels by value, so handing it
+// over allocates nothing.
+type job struct {
+	kind           jobKind
+	g              geom
+	col, x         []float32 // im2colJob, col2imJob (x is dX for col2im)
+	c0, c1, p0, p1 int
+	y, w, dx, dw   []float32 // forwardJob, backwardJob
+	dy             []float32
+	i0, i1         int
+	epi            epilogue
+}
+
+func (c *crew) help(m *member, jobs chan job) {
+	for j := range jobs {
+		m.run(&j)
+		c.wg.Done()
+	}
+}
+
+// run does a job with m's own scratch and one-thread GEMM.
+func (m *member) run(j *job) {
+	switch j.kind {
+	case im2colJob:
+		j.g.im2col(j.col, j.x, j.c0, j.c1, j.p0, j.p1)
+	case col2imJob:
+		j.g.col2im(j.x, j.col, j.c0, j.c1, j.p0, j.p1)
+	case forwardJob:
+		j.g.forwardTiles(nil, m, m.gemm, j.y, j.x, j.w, j.epi, j.i0, j.i1)
+	case backwardJob:
+		j.g.backwardImages(nil, m, m.gemm, j.dx, j.dw, j.dy, j.x, j.w, j.i0, j.i1)
+	}
+}
+
+// parts is how many workers share n independent pieces: all of them when
+// the pieces divide evenly or are plenty, else 1 (the caller then uses
+// the all-worker GEMM piece by piece).
+func (c *crew) parts(n int) int {
+	p := len(c.members)
+	if p > 1 && n >= p && (n%p == 0 || n >= 4*p) {
+		return p
+	}
+	return 1
+}
+
+// spread runs job j over pieces [0, n), shared among the first p members,
+// and waits for all of them.
+func (c *crew) spread(j job, n, p int) {
+	for i := 1; i < p; i++ {
+		ji := j
+		ji.i0, ji.i1 = n*i/p, n*(i+1)/p
+		if ji.dw != nil { // members after the first accumulate their own dW
+			ji.dw = c.members[i].partialDW(len(j.dw))
+		}
+		c.wg.Add(1)
+		c.jobs[i-1] <- ji
+	}
+	j.i0, j.i1 = 0, n/p
+	c.members[0].run(&j)
+	c.wg.Wait()
+}
+
+// partialDW returns m's zeroed partial dW of n floats.
+func (m *member) partialDW(n int) []float32 {
+	if cap(m.dw) < n {
+		m.dw = make([]float32, n)
+	}
+	m.dw = m.dw[:n]
+	clear(m.dw)
+	return m.dw
+}
+
+// minColWork is the number of col elements below which another worker
+// costs more in hand-over than it saves.
+const minColWork = 1 << 15
+
+// split runs an im2col or col2im job over all its channels, shared among
+// the crew by input channels: each worker's rows of col (and planes of dX)
+// are its own.
+func (c *crew) split(j job) {
+	per := j.g.k * j.g.k * (j.p1 - j.p0) // col elements per channel
+	parts := min(len(c.members), j.g.cin, max(1, j.g.cin*per/minColWork))
+	for i := 1; i < parts; i++ {
+		ji := j
+		ji.c0, ji.c1 = j.g.cin*i/parts, j.g.cin*(i+1)/parts
+		c.wg.Add(1)
+		c.jobs[i-1] <- ji
+	}
+	j.c0, j.c1 = 0, j.g.cin/parts
+	c.members[0].run(&j)
+	c.wg.Wait()
+}
