@@ -27,17 +27,24 @@
 //	      └──────┘    │  │
 //	                  └──┘
 //
+// A row-major op(A) is read in place (rows lda apart) and only its last,
+// partial panel is packed; a row-major op(B) is read in place when C has at
+// most directMaxM rows (few A panels to share a packed copy). The kernels
+// take both layouts through strides: A(i, p) at a[i·rsa + p·csa], B(p, j)
+// at b[p·ldb + j].
+//
 // Blocking, packing, edge tiles and threading are Go (gemm.go); only the
 // micro-kernel is assembly. Each kernel has a pure-Go twin, gemmGeneric,
 // with the same contract; gemmKernels, built once at start-up from
 // golang.org/x/sys/cpu, lists the kernels best first:
 //
-//	amd64: AVX512 (AVX-512F, 12×32), AVX2 (AVX2+FMA, 6×16), Generic (4×4)
+//	amd64: AVX512 (AVX-512F + BMI2, 8×48), AVX2 (AVX2+FMA, 6×16), Generic (4×4)
 //	arm64: NEON (ASIMD, 8×8), Generic
 //	other, or -tags purego: Generic
 //
-// GODEBUG=cpu.avx512f=off (or cpu.avx2=off, cpu.asimd=off) hides a kernel
-// for a whole run; tests range over the table instead.
+// GODEBUG=cpu.avx512f=off (or cpu.avx2=off) hides a kernel for a whole run
+// on amd64; tests range over the table instead, so every kernel the CPU has
+// is tested in every run.
 //
 // # Workers and determinism
 //

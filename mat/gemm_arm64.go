@@ -5,10 +5,10 @@ package mat
 import "golang.org/x/sys/cpu"
 
 // gemmNEON computes a full 8×8 tile; implemented in gemm_neon_arm64.s.
-// gemmTileGeneric with MR = mr = 8, NR = nr = 8 is its definition.
+// gemmTileGeneric with mr = nr = 8 is its definition.
 //
 //go:noescape
-func gemmNEON(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+func gemmNEON(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // gemmKernels is the dispatch table, best first, fixed at start-up.
 var gemmKernels = []kernel{

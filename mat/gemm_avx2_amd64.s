@@ -5,9 +5,10 @@
 // AVX2+FMA GEMM micro-kernel: a 6×16 tile of C in 12 YMM registers.
 // gemmTileGeneric (gemm_generic.go) is the definition it is tested against.
 
-// FMAROW: acc[i][0:8] += a[i]·Y12, acc[i][8:16] += a[i]·Y13.
-#define FMAROW(off, acc0, acc1) \
-	VBROADCASTSS off(SI), Y14; \
+// FMAROW: acc[i][0:8] += a[i, p]·Y12, acc[i][8:16] += a[i, p]·Y13, with
+// a[i, p] at addr.
+#define FMAROW(addr, acc0, acc1) \
+	VBROADCASTSS addr, Y14; \
 	VFMADD231PS  Y14, Y12, acc0; \
 	VFMADD231PS  Y14, Y13, acc1
 
@@ -29,18 +30,26 @@
 	VMOVUPS acc1, 32(DX); \
 	ADDQ    R8, DX
 
-// func gemmAVX2(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+// func gemmAVX2(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 // Requires: AVX, AVX2, FMA3
 //
-// C[6×16] = alpha · A[6×kc] · B[kc×16] + beta · C; A packed, B rows ldb
-// apart; full tiles only (mr = 6, nr = 16; the driver handles edges).
+// C[6×16] = alpha · A[6×kc] · B[kc×16] + beta · C with A[i, p] at
+// a[i·rsa + p·csa] and B rows ldb apart; full tiles only (mr = 6, nr = 16;
+// the driver handles edges).
 // Y0–Y11: acc, row i in Y(2i) (columns 0–7) and Y(2i+1) (8–15);
-// Y12, Y13: one row of B; Y14: broadcast a[i], then alpha; Y15: beta.
-TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
+// Y12, Y13: one row of B; Y14: broadcast a[i, p], then alpha; Y15: beta;
+// SI, R11: rows 0 and 3 of A at step p; R13: rsa in bytes; R14: csa in bytes.
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-136
 	MOVQ kc+16(FP), CX
 	MOVQ a_base+24(FP), SI
-	MOVQ b_base+48(FP), DI
-	MOVQ ldb+72(FP), R9
+	MOVQ rsa+48(FP), R13
+	SHLQ $2, R13               // A row stride in bytes
+	MOVQ csa+56(FP), R14
+	SHLQ $2, R14               // A step stride in bytes
+	LEAQ (R13)(R13*2), R11
+	ADDQ SI, R11               // R11 = row 3
+	MOVQ b_base+64(FP), DI
+	MOVQ ldb+88(FP), R9
 	SHLQ $2, R9                // B row stride in bytes
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -60,26 +69,27 @@ TEXT ·gemmAVX2(SB), NOSPLIT, $0-120
 steps:
 	VMOVUPS (DI), Y12          // Y12, Y13 = b[p·ldb : p·ldb+16]
 	VMOVUPS 32(DI), Y13
-	FMAROW(0, Y0, Y1)
-	FMAROW(4, Y2, Y3)
-	FMAROW(8, Y4, Y5)
-	FMAROW(12, Y6, Y7)
-	FMAROW(16, Y8, Y9)
-	FMAROW(20, Y10, Y11)
-	ADDQ    $24, SI            // a += 6
+	FMAROW((SI), Y0, Y1)
+	FMAROW((SI)(R13*1), Y2, Y3)
+	FMAROW((SI)(R13*2), Y4, Y5)
+	FMAROW((R11), Y6, Y7)
+	FMAROW((R11)(R13*1), Y8, Y9)
+	FMAROW((R11)(R13*2), Y10, Y11)
+	ADDQ    R14, SI            // next step of A
+	ADDQ    R14, R11
 	ADDQ    R9, DI             // b += ldb
 	DECQ    CX
 	JNZ     steps
 
 merge:
-	MOVQ         c_base+80(FP), DX
-	MOVQ         ldc+104(FP), R8
+	MOVQ         c_base+96(FP), DX
+	MOVQ         ldc+120(FP), R8
 	SHLQ         $2, R8        // C row stride in bytes
-	VBROADCASTSS alpha+112(FP), Y14
-	MOVL         beta+116(FP), AX
+	VBROADCASTSS alpha+128(FP), Y14
+	MOVL         beta+132(FP), AX
 	ANDL         $0x7fffffff, AX
 	JZ           betazero      // beta == ±0: do not read C
-	VBROADCASTSS beta+116(FP), Y15
+	VBROADCASTSS beta+132(FP), Y15
 	MERGE(Y0, Y1)
 	MERGE(Y2, Y3)
 	MERGE(Y4, Y5)

@@ -2,74 +2,107 @@
 
 #include "textflag.h"
 
-// AVX-512 GEMM micro-kernel: a 12×32 tile of C in 24 ZMM registers.
+// AVX-512 GEMM micro-kernel: an 8×48 tile of C in 24 ZMM registers. Eight
+// rows divide every channel count of Darknet-53, so row tiles are never
+// partial there.
 // gemmTileGeneric (gemm_generic.go) is the definition it is tested against.
 
-// FMAROW multiplies row i of the A panel (one broadcast float) by the 32
-// B values of this step: acc[i][0:16] += a[i]·Z24, acc[i][16:32] += a[i]·Z25.
-#define FMAROW(off, acc0, acc1) \
-	VBROADCASTSS off(SI), Z28; \
-	VFMADD231PS  Z28, Z24, acc0; \
-	VFMADD231PS  Z28, Z25, acc1
+// FMAROW multiplies a[i, p] (one broadcast float, at address addr) by the 48
+// B values of this step: acc[i][16t : 16t+16] += a[i, p]·Z(24+t), t = 0, 1, 2.
+#define FMAROW(addr, acc0, acc1, acc2) \
+	VBROADCASTSS addr, Z30; \
+	VFMADD231PS  Z30, Z24, acc0; \
+	VFMADD231PS  Z30, Z25, acc1; \
+	VFMADD231PS  Z30, Z26, acc2
 
-// MERGE writes one row: c = alpha·acc + beta·c on the columns in K1, K2,
+// MERGE writes one row: c = alpha·acc + beta·c on the columns in K1–K3,
 // then moves to the next row and leaves when mr rows are done.
-#define MERGE(acc0, acc1) \
-	VMULPS      Z26, acc0, acc0; \
-	VMULPS      Z26, acc1, acc1; \
-	VMOVUPS.Z   (DX), K1, Z28; \
-	VMOVUPS.Z   64(DX), K2, Z29; \
-	VFMADD231PS Z28, Z27, acc0; \
-	VFMADD231PS Z29, Z27, acc1; \
+#define MERGE(acc0, acc1, acc2) \
+	VMULPS      Z28, acc0, acc0; \
+	VMULPS      Z28, acc1, acc1; \
+	VMULPS      Z28, acc2, acc2; \
+	VMOVUPS.Z   (DX), K1, Z30; \
+	VFMADD231PS Z30, Z29, acc0; \
+	VMOVUPS.Z   64(DX), K2, Z31; \
+	VFMADD231PS Z31, Z29, acc1; \
+	VMOVUPS.Z   128(DX), K3, Z30; \
+	VFMADD231PS Z30, Z29, acc2; \
 	VMOVUPS     acc0, K1, (DX); \
 	VMOVUPS     acc1, K2, 64(DX); \
+	VMOVUPS     acc2, K3, 128(DX); \
 	ADDQ        R8, DX; \
 	DECQ        BX; \
 	JZ          done
 
 // STORE is MERGE for beta = 0: c = alpha·acc, C is not read.
-#define STORE(acc0, acc1) \
-	VMULPS  Z26, acc0, acc0; \
-	VMULPS  Z26, acc1, acc1; \
+#define STORE(acc0, acc1, acc2) \
+	VMULPS  Z28, acc0, acc0; \
+	VMULPS  Z28, acc1, acc1; \
+	VMULPS  Z28, acc2, acc2; \
 	VMOVUPS acc0, K1, (DX); \
 	VMOVUPS acc1, K2, 64(DX); \
+	VMOVUPS acc2, K3, 128(DX); \
 	ADDQ    R8, DX; \
 	DECQ    BX; \
 	JZ      done
 
-// func gemmAVX512(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
-// Requires: AVX512F
+// MASK sets k to the lanes of 16 columns starting at column base that lie
+// below nr (in CX): (1 << clamp(nr − base, 0, 16)) − 1.
+#define MASK(base, k) \
+	MOVQ  CX, AX; \
+	SUBQ  $base, AX; \
+	MOVQ  $0, R10; \
+	CMOVQLT R10, AX; \
+	MOVQ  $16, R10; \
+	CMPQ  AX, R10; \
+	CMOVQGT R10, AX; \
+	MOVQ  $1, R10; \
+	SHLXQ AX, R10, R10; \
+	DECQ  R10; \
+	KMOVW R10, k
+
+// func gemmAVX512(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+// Requires: AVX512F, BMI2
 //
-// C[mr×nr] = alpha · A[12×kc] · B[kc×nr] + beta · C; A packed, B rows ldb
-// apart (packed: ldb = 32); mr ≤ 12, nr ≤ 32.
-// Z0–Z23: acc, row i in Z(2i) (columns 0–15) and Z(2i+1) (16–31);
-// Z24, Z25: one row of B; Z28: broadcast a[i]; Z26: alpha; Z27: beta;
-// K1, K2: the nr columns of B and C to touch (low 16, high 16).
-TEXT ·gemmAVX512(SB), NOSPLIT, $0-120
-	// K1, K2 = masks of the first nr columns.
+// C[mr×nr] = alpha · A[8×kc] · B[kc×nr] + beta · C with A[i, p] at
+// a[i·rsa + p·csa] (packed: rsa = 1, csa = 8; row-major in place: rsa = lda,
+// csa = 1) and B rows ldb apart (packed: ldb = 48); mr ≤ 8, nr ≤ 48.
+// Z0–Z23: acc, row i in Z(3i), Z(3i+1), Z(3i+2) (columns 0–15, 16–31, 32–47);
+// Z24–Z26: one row of B; Z30: broadcast a[i, p]; Z28: alpha; Z29: beta;
+// SI, R11, R12: rows 0, 3, 6 of A at step p; R13: rsa in bytes; R14: csa in bytes;
+// K1–K3: the nr columns of B and C to touch.
+TEXT ·gemmAVX512(SB), NOSPLIT, $0-136
 	MOVQ nr+8(FP), CX
-	MOVL $0xffff, R9
-	XORL R10, R10
-	CMPQ CX, $16
-	JGE  wide
-	MOVL $1, R9
-	SHLL CX, R9
-	DECL R9                    // R9 = 1<<nr − 1
-	JMP  masks
-wide:
-	SUBQ $16, CX
-	MOVL $1, R10
-	SHLL CX, R10
-	DECL R10                   // R10 = 1<<(nr−16) − 1
-masks:
-	KMOVW R9, K1
-	KMOVW R10, K2
+	MASK(0, K1)
+	MASK(16, K2)
+	MASK(32, K3)
 
 	MOVQ kc+16(FP), CX
 	MOVQ a_base+24(FP), SI
-	MOVQ b_base+48(FP), DI
-	MOVQ ldb+72(FP), R9
+	MOVQ rsa+48(FP), R13
+	SHLQ $2, R13               // A row stride in bytes
+	MOVQ csa+56(FP), R14
+	SHLQ $2, R14               // A step stride in bytes
+	LEAQ (R13)(R13*2), R11
+	ADDQ SI, R11               // R11 = row 3
+	LEAQ (R11)(R13*2), R12
+	ADDQ R13, R12              // R12 = row 6
+	MOVQ b_base+64(FP), DI
+	MOVQ ldb+88(FP), R9
 	SHLQ $2, R9                // B row stride in bytes
+
+	// Fetch the C tile now so that the merge at the end does not wait for it.
+	MOVQ mr+0(FP), BX
+	MOVQ c_base+96(FP), DX
+	MOVQ ldc+120(FP), R8
+	SHLQ $2, R8
+fetchc:
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	PREFETCHT0 128(DX)
+	ADDQ R8, DX
+	DECQ BX
+	JNZ  fetchc
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -98,64 +131,56 @@ masks:
 	JZ    merge
 
 steps:
-	VMOVUPS.Z (DI), K1, Z24    // Z24, Z25 = b[p·ldb : p·ldb+nr], zero past nr
+	VMOVUPS.Z (DI), K1, Z24    // Z24–Z26 = b[p·ldb : p·ldb+nr], zero past nr
 	VMOVUPS.Z 64(DI), K2, Z25
-	PREFETCHT0 (DI)(R9*4)      // the row four steps ahead
-	PREFETCHT0 64(DI)(R9*4)
-	FMAROW(0, Z0, Z1)
-	FMAROW(4, Z2, Z3)
-	FMAROW(8, Z4, Z5)
-	FMAROW(12, Z6, Z7)
-	FMAROW(16, Z8, Z9)
-	FMAROW(20, Z10, Z11)
-	FMAROW(24, Z12, Z13)
-	FMAROW(28, Z14, Z15)
-	FMAROW(32, Z16, Z17)
-	FMAROW(36, Z18, Z19)
-	FMAROW(40, Z20, Z21)
-	FMAROW(44, Z22, Z23)
-	ADDQ    $48, SI            // a += 12
+	VMOVUPS.Z 128(DI), K3, Z26
+	PREFETCHT0 (DI)(R9*8)      // the row of B eight steps ahead
+	PREFETCHT0 64(DI)(R9*8)
+	PREFETCHT0 128(DI)(R9*8)
+	FMAROW((SI), Z0, Z1, Z2)
+	FMAROW((SI)(R13*1), Z3, Z4, Z5)
+	FMAROW((SI)(R13*2), Z6, Z7, Z8)
+	FMAROW((R11), Z9, Z10, Z11)
+	FMAROW((R11)(R13*1), Z12, Z13, Z14)
+	FMAROW((R11)(R13*2), Z15, Z16, Z17)
+	FMAROW((R12), Z18, Z19, Z20)
+	FMAROW((R12)(R13*1), Z21, Z22, Z23)
+	ADDQ    R14, SI            // next step of A
+	ADDQ    R14, R11
+	ADDQ    R14, R12
 	ADDQ    R9, DI             // b += ldb
 	DECQ    CX
 	JNZ     steps
 
 merge:
 	MOVQ         mr+0(FP), BX
-	MOVQ         c_base+80(FP), DX
-	MOVQ         ldc+104(FP), R8
+	MOVQ         c_base+96(FP), DX
+	MOVQ         ldc+120(FP), R8
 	SHLQ         $2, R8        // C row stride in bytes
-	VBROADCASTSS alpha+112(FP), Z26
-	MOVL         beta+116(FP), AX
+	VBROADCASTSS alpha+128(FP), Z28
+	MOVL         beta+132(FP), AX
 	ANDL         $0x7fffffff, AX
 	JZ           betazero      // beta == ±0: do not read C
-	VBROADCASTSS beta+116(FP), Z27
-	MERGE(Z0, Z1)
-	MERGE(Z2, Z3)
-	MERGE(Z4, Z5)
-	MERGE(Z6, Z7)
-	MERGE(Z8, Z9)
-	MERGE(Z10, Z11)
-	MERGE(Z12, Z13)
-	MERGE(Z14, Z15)
-	MERGE(Z16, Z17)
-	MERGE(Z18, Z19)
-	MERGE(Z20, Z21)
-	MERGE(Z22, Z23)
+	VBROADCASTSS beta+132(FP), Z29
+	MERGE(Z0, Z1, Z2)
+	MERGE(Z3, Z4, Z5)
+	MERGE(Z6, Z7, Z8)
+	MERGE(Z9, Z10, Z11)
+	MERGE(Z12, Z13, Z14)
+	MERGE(Z15, Z16, Z17)
+	MERGE(Z18, Z19, Z20)
+	MERGE(Z21, Z22, Z23)
 	JMP done
 
 betazero:
-	STORE(Z0, Z1)
-	STORE(Z2, Z3)
-	STORE(Z4, Z5)
-	STORE(Z6, Z7)
-	STORE(Z8, Z9)
-	STORE(Z10, Z11)
-	STORE(Z12, Z13)
-	STORE(Z14, Z15)
-	STORE(Z16, Z17)
-	STORE(Z18, Z19)
-	STORE(Z20, Z21)
-	STORE(Z22, Z23)
+	STORE(Z0, Z1, Z2)
+	STORE(Z3, Z4, Z5)
+	STORE(Z6, Z7, Z8)
+	STORE(Z9, Z10, Z11)
+	STORE(Z12, Z13, Z14)
+	STORE(Z15, Z16, Z17)
+	STORE(Z18, Z19, Z20)
+	STORE(Z21, Z22, Z23)
 
 done:
 	VZEROUPPER

@@ -18,7 +18,7 @@ func BenchmarkKernel(b *testing.B) {
 		c := make([]float32, k.mr*k.nr)
 		b.Run(fmt.Sprintf("impl=%s/kc=%d", k.name, kc), func(b *testing.B) {
 			for b.Loop() {
-				k.fn(k.mr, k.nr, kc, a, bp, k.nr, c, k.nr, 1, 1)
+				k.fn(k.mr, k.nr, kc, a, 1, k.mr, bp, k.nr, c, k.nr, 1, 1)
 			}
 			b.ReportMetric(2*float64(k.mr*k.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -9,17 +9,17 @@ package mat
 // (see kernel): with A packed in MR-row panels and B in NR-column panels,
 //
 //	for i < mr, j < nr:
-//		acc := Σ_{p<kc} a[p·MR+i] · b[p·ldb+j]
+//		acc := Σ_{p<kc} a[i·rsa+p·csa] · b[p·ldb+j]
 //		if beta == 0 { c[i·ldc+j] = alpha·acc } else { c[i·ldc+j] = alpha·acc + beta·c[i·ldc+j] }
 //
-// for mr ≤ MR and nr ≤ NR; a packed B panel has ldb = NR. It is the twin
-// of every assembly kernel, at that kernel's MR.
-func gemmTileGeneric(MR, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+// for mr ≤ MR and nr ≤ NR; a packed A panel has rsa = 1, csa = MR and a
+// packed B panel ldb = NR. It is the twin of every assembly kernel.
+func gemmTileGeneric(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	for i := range mr {
 		for j := range nr {
 			var acc float32
 			for p := range kc {
-				acc += a[p*MR+i] * b[p*ldb+j]
+				acc += a[i*rsa+p*csa] * b[p*ldb+j]
 			}
 			if beta == 0 {
 				c[i*ldc+j] = alpha * acc
@@ -33,16 +33,16 @@ func gemmTileGeneric(MR, mr, nr, kc int, a, b []float32, ldb int, c []float32, l
 // gemmGeneric is gemmTileGeneric with MR = NR = 4, unrolled so that the
 // compiler keeps the sixteen accumulators in registers. It accepts partial
 // tiles (mr, nr < 4) and reads B only where j < nr.
-func gemmGeneric(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+func gemmGeneric(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	if nr < 4 {
-		gemmTileGeneric(4, mr, nr, kc, a, b, ldb, c, ldc, alpha, beta)
+		gemmTileGeneric(mr, nr, kc, a, rsa, csa, b, ldb, c, ldc, alpha, beta)
 		return
 	}
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	var c20, c21, c22, c23, c30, c31, c32, c33 float32
-	a = a[:4*kc]
 	for p := range kc {
-		a0, a1, a2, a3 := a[4*p], a[4*p+1], a[4*p+2], a[4*p+3]
+		ap := a[p*csa:]
+		a0, a1, a2, a3 := ap[0], ap[rsa], ap[2*rsa], ap[3*rsa]
 		bp := b[p*ldb : p*ldb+4 : p*ldb+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		c00 += a0 * b0

@@ -344,8 +344,13 @@ func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float
 		ldb = k.nr + 5 // B read in place: rows wider than the tile
 		b = randMat(r, 1, ldb*kc, 0, 0)
 	}
-	k.fn(mr, nr, kc, a, b, ldb, got, ldc, 1.5, beta)
-	gemmTileGeneric(k.mr, mr, nr, kc, a, b, ldb, want, ldc, 1.5, beta)
+	// A packed (rsa = 1, csa = MR) and, with kc steps per row, in place.
+	rsa, csa := 1, k.mr
+	if kc%2 == 1 {
+		rsa, csa = kc, 1
+	}
+	k.fn(mr, nr, kc, a, rsa, csa, b, ldb, got, ldc, 1.5, beta)
+	gemmTileGeneric(mr, nr, kc, a, rsa, csa, b, ldb, want, ldc, 1.5, beta)
 	const u = 1.0 / (1 << 24)
 	for x := range got {
 		i, j := x/ldc, x%ldc
@@ -357,7 +362,7 @@ func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float
 		}
 		var abs float64
 		for p := range kc {
-			abs += math.Abs(float64(a[p*k.mr+i]) * float64(b[p*ldb+j]))
+			abs += math.Abs(float64(a[i*rsa+p*csa]) * float64(b[p*ldb+j]))
 		}
 		tol := 2*float64(kc+3)*u*(1.5*abs+math.Abs(float64(want[x]))) + 1e-30
 		if d := math.Abs(float64(got[x]) - float64(want[x])); !(d <= tol) {

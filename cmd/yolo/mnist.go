@@ -22,7 +22,7 @@ import (
 
 var mnistCommand = &command{
 	name:  "mnist",
-	usage: "[-out DIR] [-model yolov3-tiny] [-size 256] [-train 1000] [-test 200] [-epochs 8] [-batch 4] [-lr 1e-3] [-seed 1] [-resume]",
+	usage: "[-out DIR] [-model yolov3-tiny] [-size 256] [-train 1000] [-test 200] [-epochs 8] [-batch 4] [-lr 1e-3] [-seed 1] [-steps N] [-resume]",
 	short: "the whole tutorial: make digit canvases, train, score mAP, draw detections",
 	long: `Mnist runs the tutorial end to end on the embedded MNIST digits, the
 equivalent of the seed's make_data.py, train.py and detect_mnist.py:
@@ -44,7 +44,9 @@ YOLOv3-tiny at 256×256, 8 epochs of the seed's 1000 canvases (2,000
 updates of batch 4), lr 1e-3. The seed's recipe is -model yolov3 -size
 416 -epochs 100 -lr 1e-4 -lr-end 1e-6 -warmup 2 (many hours here).
 Ctrl-C saves a checkpoint; -resume continues the run in DIR exactly
-(with its saved configuration) and then scores and draws. Runs shorter
+(with its saved configuration) and then scores and draws. -steps N
+time-boxes a session of a long run: it stops after N updates, saves,
+and scores the checkpoint so far; -resume -steps N continues. Runs shorter
 than about 500 updates score poorly whatever their training loss: batch
 norm's running statistics, which detection uses, still remember their
 initial values.`,
@@ -65,7 +67,8 @@ initial values.`,
 		fs.Uint64Var(&c.seed, "seed", c.seed, "random seed (canvases, initialisation, data order, augmentation)")
 		fs.IntVar(&c.show, "show", c.show, "test canvases to draw the detections on")
 		fs.IntVar(&c.workers, "workers", c.workers, "goroutines for compute and data loading")
-		fs.BoolVar(&c.resume, "resume", false, "continue the run in -out (after Ctrl-C), then score and draw")
+		fs.BoolVar(&c.resume, "resume", false, "continue the run in -out (after Ctrl-C or -steps), then score and draw")
+		fs.Int64Var(&c.steps, "steps", 0, "stop (saving a checkpoint) after this many updates in this session, then score; 0: train to the end")
 		fs.BoolVar(&c.quiet, "q", false, "print only the last update of each epoch and the validation loss")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -87,6 +90,7 @@ type mnistConfig struct {
 	lr, lrEnd                   float64
 	seed                        uint64
 	workers                     int
+	steps                       int64 // updates in this session, 0: all
 	resume, quiet               bool
 }
 
@@ -193,6 +197,7 @@ func runMNIST(ctx context.Context, c *mnistConfig, stdout, stderr io.Writer) err
 	if total := t.Schedule().Total; total < minBNUpdates {
 		fmt.Fprintf(stdout, "note: %d updates are too few for batch norm's running statistics to settle (about %d are needed): expect a low mAP\n", total, minBNUpdates)
 	}
+	t.StopAfter = c.steps
 	if err := runTutorialTraining(ctx, t, c.quiet, stdout); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted after update %d (checkpoint saved in %s); continue with: yolo mnist -out %s -resume",
@@ -201,7 +206,16 @@ func runMNIST(ctx context.Context, c *mnistConfig, stdout, stderr io.Writer) err
 		return err
 	}
 	trained := time.Since(start)
+	err = scoreTutorial(ctx, c, p, t, start, trained, stdout, stderr)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted after training; score and draw again with: yolo mnist -out %s -resume", c.out)
+	}
+	return err
+}
 
+// scoreTutorial is steps 3 and 4 of the tutorial, after training: the
+// mAP50 of the checkpoints, the pictures and the summary.
+func scoreTutorial(ctx context.Context, c *mnistConfig, p mnistPaths, t *train.Trainer, start time.Time, trained time.Duration, stdout, stderr io.Writer) error {
 	names, err := dataset.ReadNames(p.names)
 	if err != nil {
 		return err
@@ -219,7 +233,11 @@ func runMNIST(ctx context.Context, c *mnistConfig, stdout, stderr io.Writer) err
 		cands = append(cands, candidate{name: fmt.Sprintf("best validation loss, epoch %d", t.State.BestEpoch+1),
 			weights: filepath.Join(p.run, train.BestName+".weights")})
 	}
-	if t.State.BestEpoch != t.State.Epoch-1 {
+	switch {
+	case t.State.Batch > 0 || t.State.Epoch == 0:
+		cands = append(cands, candidate{name: fmt.Sprintf("last, update %d in epoch %d", t.State.Step, t.State.Epoch+1),
+			weights: filepath.Join(p.run, train.LastName+".weights")})
+	case t.State.BestEpoch != t.State.Epoch-1:
 		cands = append(cands, candidate{name: fmt.Sprintf("last, epoch %d", t.State.Epoch),
 			weights: filepath.Join(p.run, train.LastName+".weights")})
 	}
@@ -311,6 +329,10 @@ func runTutorialTraining(ctx context.Context, t *train.Trainer, quiet bool, stdo
 	w.Flush()
 	if err != nil {
 		return err
+	}
+	if t.State.Epoch < t.Cfg.Epochs {
+		fmt.Fprintf(stdout, "stopped after update %d of %d (%v); continue with -resume\n", t.State.Step, sched.Total, time.Since(start).Round(time.Second))
+		return nil
 	}
 	fmt.Fprintf(stdout, "trained %d updates in %v", t.State.Step, time.Since(start).Round(time.Second))
 	if t.State.BestEpoch >= 0 {

@@ -92,10 +92,11 @@ func writeOverfitData(t *testing.T, dir string, side int, canvases []overfitCanv
 //   - find the digits again: mAP50 ≥ 0.9 with the seed's final protocol
 //     (score 0.3, NMS 0.45, VOC AP), through the code of "yolo mnist".
 //
-// Measured on amd64 (AVX2 GEMM; the numbers repeat exactly for the seed):
+// Measured on amd64 (AVX-512 GEMM; the numbers repeat exactly for the seed):
 // first update 56.18, first epoch 5.183, last epoch 0.7445 (÷7.0),
 // validation 2.829, mAP50 1.000 (every digit found), about 55 s on 2
-// busy cores.
+// busy cores; with GODEBUG=cpu.avx512f=off (AVX2): 56.18, 5.209, 0.7518,
+// 2.549, 1.000.
 //
 // What fails it: the training loss alone does not, since the two output
 // convolutions can memorise four canvases on random features. With every
@@ -214,9 +215,10 @@ func (w *cancelOn) Write(p []byte) (int, error) {
 }
 
 // TestMNISTCommand runs the tutorial in miniature (8 canvases of 64×64,
-// YOLOv3-tiny at 64, 2 epochs of 2 updates): interrupted after its first
-// update it leaves a checkpoint and says how to resume; -resume finishes the
-// run, scores it and draws; a fresh run into the same directory is refused.
+// YOLOv3-tiny at 64, 2 epochs of 2 updates): -steps 1 stops after one
+// update and scores that checkpoint; resumed and interrupted (Ctrl-C) after
+// update 2 it leaves a checkpoint and says how to resume; a fresh run into
+// the same directory is refused; -resume finishes the run, scores and draws.
 func TestMNISTCommand(t *testing.T) {
 	dir := t.TempDir()
 	c := defaultMNISTConfig()
@@ -224,9 +226,20 @@ func TestMNISTCommand(t *testing.T) {
 	if err := runMNIST(context.Background(), &mnistConfig{out: dir, trainN: 0, testN: 1}, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 		t.Errorf("-train 0: %v, want a usage error", err)
 	}
+	c.steps = 1
+	var session strings.Builder
+	if err := runMNIST(context.Background(), c, &session, io.Discard); err != nil {
+		t.Fatalf("-steps 1: %v\n%s", err, session.String())
+	}
+	for _, want := range []string{"stopped after update 1 of 4", "last, update 1 in epoch 1", "mAP = "} {
+		if !strings.Contains(session.String(), want) {
+			t.Errorf("-steps 1: output lacks %q:\n%s", want, session.String())
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w := &cancelOn{marker: "update       1 ", cancel: cancel}
+	w := &cancelOn{marker: "update       2 ", cancel: cancel}
+	c.resume, c.steps = true, 0
 	err := runMNIST(ctx, c, w, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-resume") {
 		t.Fatalf("interrupted run: %v, want a hint to -resume\n%s", err, w.buf.String())
@@ -235,9 +248,10 @@ func TestMNISTCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Step != 1 {
-		t.Errorf("checkpoint after the interruption at update %d, want 1", st.Step)
+	if st.Step != 2 {
+		t.Errorf("checkpoint after the interruption at update %d, want 2", st.Step)
 	}
+	c.resume = false
 	if err := runMNIST(context.Background(), c, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already holds a run") {
 		t.Errorf("second fresh run into %s: %v", dir, err)
 	}

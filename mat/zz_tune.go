@@ -1,3 +1,0 @@
-package mat
-
-var tuneDirect = func(m int) bool { return false }
