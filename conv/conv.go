@@ -175,17 +175,24 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	if dx != nil && !dx.SameShape(x) || dw != nil && !dw.SameShape(w) {
 		panic(errShape)
 	}
-	dxd, dwd := data(dx), data(dw)
-	if p := ws.crew.parts(g.n); p > 1 {
-		ws.crew.spread(job{kind: backwardJob, g: g, dx: dxd, dw: dwd, dy: dy.Data, x: x.Data, w: w.Data}, g.n, p)
-		if dwd != nil {
-			for _, m := range ws.crew.members[1:p] {
-				addTo(dwd, m.dw)
-			}
-		}
-		return
+	// Each image's dW goes to its own slice of pdw; they are added into dw in
+	// image order at the end, so the sum is the same whichever worker did
+	// which image, and for any number of workers.
+	var pdw []float32
+	if dw != nil {
+		pdw = ws.crew.imageDW(g.n * len(dw.Data))
 	}
-	g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, dwd, dy.Data, x.Data, w.Data, 0, g.n)
+	dxd := data(dx)
+	if p := ws.crew.parts(g.n); p > 1 {
+		ws.crew.spread(job{kind: backwardJob, g: g, dx: dxd, dw: pdw, dy: dy.Data, x: x.Data, w: w.Data}, g.n, p)
+	} else {
+		g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, pdw, dy.Data, x.Data, w.Data, 0, g.n)
+	}
+	if dw != nil {
+		for n := range g.n {
+			addTo(dw.Data, pdw[n*len(dw.Data):(n+1)*len(dw.Data)])
+		}
+	}
 }
 
 func data(t *mat.Tensor) []float32 {
@@ -195,18 +202,23 @@ func data(t *mat.Tensor) []float32 {
 	return t.Data
 }
 
-// backwardImages accumulates the gradients of images [n0, n1) into dx and
-// dw (either may be nil) with gemm and m's col buffer; a crew c, if not
-// nil, shares each tile's im2col and col2im.
-func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, dw, dy, x, w []float32, n0, n1 int) {
+// backwardImages computes the gradients of images [n0, n1): it adds dX into
+// dx and writes image n's dW into pdw[n·|W| : (n+1)·|W|] (either may be
+// nil), with gemm and m's col buffer; a crew c, if not nil, shares each
+// tile's im2col and col2im.
+func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, pdw, dy, x, w []float32, n0, n1 int) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
 	xs, ys := g.cin*g.h*g.w, g.cout*hw
 	nb := g.tile()
 	for n := n0; n < n1; n++ {
 		xn, dyn := x[n*xs:(n+1)*xs], dy[n*ys:(n+1)*ys]
+		var dw []float32
+		if pdw != nil {
+			dw = pdw[n*len(w) : (n+1)*len(w)]
+		}
 		if g.direct() {
-			if dw != nil { // dW[Cout, Cin] += dY[Cout, HW] · x[Cin, HW]ᵀ
-				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, hw, 1, dyn, hw, xn, hw, 1, dw, ckk)
+			if dw != nil { // dW_n[Cout, Cin] = dY[Cout, HW] · x[Cin, HW]ᵀ
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, hw, 1, dyn, hw, xn, hw, 0, dw, ckk)
 			}
 			if dx != nil { // dX[Cin, HW] += W[Cout, Cin]ᵀ · dY[Cout, HW]
 				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, hw, g.cout, 1, w, ckk, dyn, hw, 1, dx[n*xs:(n+1)*xs], hw)
@@ -216,9 +228,13 @@ func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, dw, dy, x, 
 		for p0 := 0; p0 < hw; p0 += nb {
 			p1 := min(p0+nb, hw)
 			col := m.colBuf(ckk * (p1 - p0))
-			if dw != nil { // dW[Cout, Cin·k·k] += dY[Cout, p0:p1] · colᵀ
+			if dw != nil { // dW_n[Cout, Cin·k·k] (+)= dY[Cout, p0:p1] · colᵀ
 				g.fillCol(c, col, xn, p0, p1)
-				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, 1, dw, ckk)
+				beta := float32(1)
+				if p0 == 0 {
+					beta = 0 // the first tile starts image n's sum
+				}
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, beta, dw, ckk)
 			}
 			if dx != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
 				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, w, ckk, dyn[p0:], hw, 0, col, p1-p0)

@@ -15,8 +15,10 @@ import (
 //
 // A layer with enough independent pieces is shared out among the crew:
 // the forward pass hands each worker whole (image, tile) pairs of the
-// output, the backward pass whole images (each worker accumulates its own
-// dW, summed at the end; dX of different images never overlaps). The
+// output, the backward pass whole images (each image's dW is computed on
+// its own and the N of them are added in image order at the end, so the
+// result does not depend on the worker count; dX of different images never
+// overlaps). The
 // workers then run im2col and GEMM side by side without meeting. A layer
 // with too few pieces (one image of a small late layer) runs piece by piece
 // on the all-worker GEMM, with im2col and col2im split by input channels.
@@ -60,13 +62,13 @@ type crew struct {
 	members []*member
 	jobs    []chan job
 	wg      sync.WaitGroup
+	pdw     []float32 // per-image dW of the current backward call [N, |W|]
 }
 
 // member is one worker's private scratch.
 type member struct {
 	gemm *mat.Gemm // one thread
 	col  []float32 // im2col tile [Cin·k·k, ≤ HW]
-	dw   []float32 // partial dW [Cout, Cin·k·k] (members after the first)
 }
 
 func (m *member) colBuf(n int) []float32 {
@@ -137,9 +139,6 @@ func (c *crew) spread(j job, n, p int) {
 	for i := 1; i < p; i++ {
 		ji := j
 		ji.i0, ji.i1 = n*i/p, n*(i+1)/p
-		if ji.dw != nil { // members after the first accumulate their own dW
-			ji.dw = c.members[i].partialDW(len(j.dw))
-		}
 		c.wg.Add(1)
 		c.jobs[i-1] <- ji
 	}
@@ -148,14 +147,13 @@ func (c *crew) spread(j job, n, p int) {
 	c.wg.Wait()
 }
 
-// partialDW returns m's zeroed partial dW of n floats.
-func (m *member) partialDW(n int) []float32 {
-	if cap(m.dw) < n {
-		m.dw = make([]float32, n)
+// imageDW returns the crew's buffer of per-image weight gradients, n floats
+// (N·|W|), grown to the largest layer seen; its contents are overwritten.
+func (c *crew) imageDW(n int) []float32 {
+	if cap(c.pdw) < n {
+		c.pdw = make([]float32, n)
 	}
-	m.dw = m.dw[:n]
-	clear(m.dw)
-	return m.dw
+	return c.pdw[:n]
 }
 
 // minColWork is the number of col elements below which another worker
