@@ -16,10 +16,10 @@
 // # GEMM
 //
 // Gemm.Sgemm computes C = alpha·op(A)·op(B) + beta·C for op ∈ {X, Xᵀ}. It
-// follows the Goto/BLIS design: op(B) is packed into kc×nc blocks of NR-wide
-// column panels (kept in L2), op(A) into mc×kc blocks of MR-high row panels
-// (one panel in L1 at a time), and a register-tiled micro-kernel multiplies an
-// A panel by a B panel into an MR×NR tile of C:
+// follows the Goto/BLIS design: op(B) is packed into kc×nc blocks of
+// NR-wide column panels (kept in L2), and a register-tiled micro-kernel
+// multiplies an MR-row panel of op(A) (kept in L1) by a B panel into an
+// MR×NR tile of C:
 //
 //	         kc          NR
 //	      ┌──────┐    ┌──┐
@@ -27,11 +27,11 @@
 //	      └──────┘    │  │
 //	                  └──┘
 //
-// A row-major op(A) is read in place (rows lda apart) and only its last,
-// partial panel is packed; a row-major op(B) is read in place when C has at
-// most directMaxM rows (few A panels to share a packed copy). The kernels
-// take both layouts through strides: A(i, p) at a[i·rsa + p·csa], B(p, j)
-// at b[p·ldb + j].
+// The kernels take A and B through strides, A(i, p) at a[i·rsa + p·csa] and
+// B(p, j) at b[p·ldb + j], so op(A) is read in place whether transposed or
+// not (only a last, partial panel is packed, zero-padded), and a row-major
+// op(B) is read in place when C has at most directMaxM rows (few A panels
+// to share a packed copy).
 //
 // Blocking, packing, edge tiles and threading are Go (gemm.go); only the
 // micro-kernel is assembly. Each kernel has a pure-Go twin, gemmGeneric,

@@ -34,7 +34,7 @@ type kernel struct {
 	available bool // the CPU has every feature the kernel uses
 	partial   bool // fn accepts mr < MR and nr < NR, and reads B only where j < nr
 	mr, nr    int  // register tile of C: MR, NR
-	kc, mc    int  // largest depth of a packed block; rows of packed A per block
+	kc        int  // largest depth of a block
 	nc        int  // columns of packed B per block (kept in L2)
 	fn        func(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 }
@@ -77,7 +77,7 @@ type Gemm struct {
 
 // gemmWorker holds one worker's packing buffers and its share of a call.
 type gemmWorker struct {
-	ap, bp, tile []float32 // packed A block, packed B block, one C tile for edges
+	ap, bp, tile []float32 // packed partial A panel, packed B block, one C tile for edges
 	job          gemmJob
 	start, done  chan struct{} // hand-over to and from a helper goroutine
 }
@@ -115,7 +115,7 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 	g := &Gemm{k: k, workers: make([]*gemmWorker, workers)}
 	for i := range g.workers {
 		w := &gemmWorker{
-			ap:   make([]float32, k.mc*k.kc),
+			ap:   make([]float32, k.mr*k.kc),
 			bp:   make([]float32, k.kc*k.nc),
 			tile: make([]float32, k.mr*k.nr),
 		}
@@ -242,9 +242,9 @@ func (g *Gemm) split(job *gemmJob) int {
 //
 //	for each column block jc (nc wide) and depth block pc (kc deep):
 //		pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
-//		for each row block ic (mc high):
-//			pack op(A)[ic, pc] into ap: MR-row panels
-//			for each A panel (in L1), for each B panel: C tile += A panel · B panel
+//		(or read op(B) in place, see directMaxM)
+//		for each MR-row panel of op(A) (read in place; stays in L1):
+//			for each B panel: C tile += A panel · B panel
 func (w *gemmWorker) run(k *kernel) {
 	j := &w.job
 	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
@@ -265,37 +265,35 @@ func (w *gemmWorker) run(k *kernel) {
 			if !direct {
 				packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
 			}
-			for ic := 0; ic < j.m; ic += k.mc {
-				mc := min(k.mc, j.m-ic)
-				if j.tA == Trans { // a row-major op(A) is read in place
-					packA(w.ap, j.tA, j.a, j.lda, ic, pc, mc, kc, k.mr)
-				}
-				w.block(k, ic, jc, pc, mc, nc, kc, beta, direct)
-			}
+			w.block(k, jc, pc, nc, kc, beta, direct)
 		}
 	}
 }
 
-// block multiplies the mc×kc A block (packed, or for op(A) = A its full
-// panels in place) by the kc×nc B block (packed, or op(B)[pc:pc+kc,
-// jc:jc+nc] in place when direct) into C[ic:ic+mc, jc:jc+nc].
-func (w *gemmWorker) block(k *kernel, ic, jc, pc, mc, nc, kc int, beta float32, direct bool) {
+// block multiplies op(A)[:, pc:pc+kc] (full MR-row panels read in place,
+// the last partial panel packed) by the kc×nc B block (packed, or
+// op(B)[pc:pc+kc, jc:jc+nc] in place when direct) into C[:, jc:jc+nc].
+func (w *gemmWorker) block(k *kernel, jc, pc, nc, kc int, beta float32, direct bool) {
 	j := &w.job
-	inplace := j.tA == NoTrans
-	if last := mc / k.mr * k.mr; inplace && last < mc { // pack the partial panel, zero-padded
-		packA(w.ap[last*kc:], j.tA, j.a, j.lda, ic+last, pc, mc-last, kc, k.mr)
+	if last := j.m / k.mr * k.mr; last < j.m { // pack the partial panel, zero-padded
+		packA(w.ap, j.tA, j.a, j.lda, last, pc, j.m-last, kc, k.mr)
 	}
 	tile := func(ir, jr int) {
-		mr, nr := min(k.mr, mc-ir), min(k.nr, nc-jr)
-		ap, rsa, csa := w.ap[ir*kc:(ir+k.mr)*kc], 1, k.mr
-		if inplace && mr == k.mr {
-			ap, rsa, csa = j.a[(ic+ir)*j.lda+pc:], j.lda, 1
+		mr, nr := min(k.mr, j.m-ir), min(k.nr, nc-jr)
+		// A full panel is read in place; the partial one was packed above.
+		ap, rsa, csa := w.ap[:k.mr*kc], 1, k.mr
+		if mr == k.mr {
+			if j.tA == NoTrans {
+				ap, rsa, csa = j.a[ir*j.lda+pc:], j.lda, 1
+			} else {
+				ap, rsa, csa = j.a[pc*j.lda+ir:], 1, j.lda
+			}
 		}
 		bp, ldb := w.bp[jr*kc:(jr+k.nr)*kc], k.nr
 		if direct {
 			bp, ldb = j.b[pc*j.ldb+jc+jr:], j.ldb
 		}
-		off := (ic+ir)*j.ldc + jc + jr
+		off := ir*j.ldc + jc + jr
 		if k.partial || mr == k.mr && nr == k.nr {
 			k.fn(mr, nr, kc, ap, rsa, csa, bp, ldb, j.c[off:], j.ldc, j.alpha, beta)
 			return
@@ -316,7 +314,7 @@ func (w *gemmWorker) block(k *kernel, ic, jc, pc, mc, nc, kc int, beta float32, 
 			}
 		}
 	}
-	for ir := 0; ir < mc; ir += k.mr {
+	for ir := 0; ir < j.m; ir += k.mr {
 		for jr := 0; jr < nc; jr += k.nr {
 			tile(ir, jr)
 		}

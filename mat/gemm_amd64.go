@@ -25,13 +25,13 @@ var gemmKernels = []kernel{
 	{
 		name: "AVX512", available: cpu.X86.HasAVX512F && cpu.X86.HasBMI2, partial: true,
 		mr: 8, nr: 48,
-		kc: 256, mc: 192, nc: 480,
+		kc: 256, nc: 480,
 		fn: gemmAVX512,
 	},
 	{
 		name: "AVX2", available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,
 		mr: 6, nr: 16,
-		kc: 256, mc: 96, nc: 1024,
+		kc: 256, nc: 1024,
 		fn: gemmAVX2,
 	},
 	genericKernel,

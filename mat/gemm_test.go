@@ -223,7 +223,7 @@ func TestGemmLarge(t *testing.T) {
 	forEachKernel(t, 2, func(t *testing.T, g *Gemm) {
 		r := rand.New(rand.NewPCG(5, 6))
 		for i, tr := range transposes {
-			gemmCase{tA: tr[0], tB: tr[1], m: 2*g.k.mc + 13, n: g.k.nc + 37, k: 2*g.k.kc + 5, alpha: 1, beta: float32(i % 2), pad: 3, off: 1}.check(t, g, r)
+			gemmCase{tA: tr[0], tB: tr[1], m: 3*g.k.mr + 5, n: g.k.nc + 37, k: 2*g.k.kc + 5, alpha: 1, beta: float32(i % 2), pad: 3, off: 1}.check(t, g, r)
 		}
 	})
 }
