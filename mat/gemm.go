@@ -389,9 +389,23 @@ const maxPanel = 48
 func interleave(dst []float32, src [][]float32, width, kc int) {
 	dst = dst[:kc*width]
 	if len(src) == width && width%4 == 0 {
+		// 4×4 blocks: four contiguous reads of four, four writes of four.
+		p4 := kc &^ 3
 		for i := 0; i < width; i += 4 {
 			s0, s1, s2, s3 := src[i][:kc], src[i+1][:kc], src[i+2][:kc], src[i+3][:kc]
-			for p := range kc {
+			for p := 0; p < p4; p += 4 {
+				a, b, c, d := s0[p:p+4:p+4], s1[p:p+4:p+4], s2[p:p+4:p+4], s3[p:p+4:p+4]
+				o := p*width + i
+				d0 := dst[o : o+4 : o+4]
+				d0[0], d0[1], d0[2], d0[3] = a[0], b[0], c[0], d[0]
+				d1 := dst[o+width : o+width+4 : o+width+4]
+				d1[0], d1[1], d1[2], d1[3] = a[1], b[1], c[1], d[1]
+				d2 := dst[o+2*width : o+2*width+4 : o+2*width+4]
+				d2[0], d2[1], d2[2], d2[3] = a[2], b[2], c[2], d[2]
+				d3 := dst[o+3*width : o+3*width+4 : o+3*width+4]
+				d3[0], d3[1], d3[2], d3[3] = a[3], b[3], c[3], d[3]
+			}
+			for p := p4; p < kc; p++ {
 				d := dst[p*width+i : p*width+i+4 : p*width+i+4]
 				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
 			}
