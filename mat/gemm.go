@@ -250,8 +250,12 @@ func (w *gemmWorker) run(k *kernel) {
 	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
 	// 288, not 256 + 32. The size depends on k alone, never on the band.
 	kcEq := (j.k + (j.k+k.kc-1)/k.kc - 1) / ((j.k + k.kc - 1) / k.kc)
-	for jc := 0; jc < j.n; jc += k.nc {
-		nc := min(k.nc, j.n-jc)
+	// Column blocks likewise: equal widths of whole NR panels, at most about
+	// k.nc, so that no block is a thin remainder.
+	blocks := (j.n + k.nc - 1) / k.nc
+	ncEq := ((j.n+blocks-1)/blocks + k.nr - 1) / k.nr * k.nr
+	for jc := 0; jc < j.n; jc += ncEq {
+		nc := min(ncEq, j.n-jc)
 		for pc := 0; pc < j.k; pc += kcEq {
 			kc := min(kcEq, j.k-pc)
 			beta := j.beta
