@@ -221,6 +221,23 @@ func TestGradBlock(t *testing.T) {
 	})
 }
 
+// TestGradPassedGradients covers the ops that hand their output gradient
+// to an input no gradient has reached yet instead of adding it to a zeroed
+// one (Add, AddBias): the shortcut of an intermediate variable, the same
+// intermediate added to itself, and a bias after a convolution.
+func TestGradPassedGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	x := randParam(r, 2, 2, 4, 4)
+	w0, w1, w2, b := randParam(r, 3, 2, 3, 3), randParam(r, 3, 3, 1, 1), randParam(r, 2, 3, 1, 1), randParam(r, 2)
+	bn := NewBatchNorm(3)
+	gradCheck(t, "passed gradients", []*Var{x, w0, w1, w2, b}, func(tp *Tape, in []*Var) *Var {
+		y := tp.Leaky(tp.Conv2D(in[0], in[1], 1, 1))
+		z := tp.Add(y, tp.ConvBN(y, in[2], 1, 0, bn, false, conv.Leaky))
+		z = tp.Add(z, z)
+		return tp.AddBias(tp.Conv2D(z, in[3], 1, 0), in[4])
+	})
+}
+
 func TestVarUsedTwiceSumsGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	x := randParam(r, 1, 2, 3, 3)

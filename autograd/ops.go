@@ -113,10 +113,12 @@ func (t *Tape) Add(a, b *Var) *Var {
 	y := t.newVar(a.Value.Shape...)
 	conv.Add(y.Value, a.Value, b.Value)
 	t.record(y, func() {
-		for _, in := range []*Var{a, b} {
-			if d := t.grad(in); d != nil {
-				conv.AddTo(d, y.Grad)
-			}
+		// dy becomes the gradient of the first input none has reached yet
+		// (in a residual block, usually both): one copy at most, no zeroing.
+		if dy := y.Grad; t.passGrad(a, y) {
+			t.addGrad(b, dy) // dy is a's gradient now: read it, do not keep it
+		} else {
+			t.passGrad(b, y)
 		}
 	}, a, b)
 	return y
@@ -179,12 +181,10 @@ func (t *Tape) AddBias(x, b *Var) *Var {
 	y := t.newVar(x.Value.Shape...)
 	conv.AddBias(y.Value, x.Value, b.Value.Data)
 	t.record(y, func() {
-		if dx := t.grad(x); dx != nil {
-			conv.AddTo(dx, y.Grad)
-		}
 		if db := t.grad(b); db != nil {
 			conv.AddBiasBackward(db.Data, y.Grad)
 		}
+		t.passGrad(x, y) // last: it may take y.Grad
 	}, x, b)
 	return y
 }

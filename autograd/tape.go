@@ -87,6 +87,35 @@ func (t *Tape) grad(v *Var) *mat.Tensor {
 	return v.Grad
 }
 
+// addGrad accumulates g into v's gradient if v needs one: v.Grad += g, or,
+// when no gradient has reached v yet, v.Grad = a copy of g (which saves
+// zeroing a new gradient only to add g to it).
+func (t *Tape) addGrad(v *Var, g *mat.Tensor) {
+	switch {
+	case !v.needs:
+	case v.Grad == nil:
+		v.Grad = t.pool.get(false, v.Value.Shape...)
+		copy(v.Grad.Data, g.Data)
+	default:
+		conv.AddTo(v.Grad, g)
+	}
+}
+
+// passGrad is addGrad for the gradient of out, an op's output whose closure
+// is running, to an input v of the same shape: when no gradient has reached
+// v yet, out's gradient itself becomes v's (no copy, no zeroing) and
+// out.Grad is set to nil, so Backward does not recycle it; v's own closure
+// (or Reset) returns it to the pool later. It reports whether it did so;
+// out.Grad must not be used afterwards if it did.
+func (t *Tape) passGrad(v, out *Var) bool {
+	if v.needs && v.Grad == nil {
+		v.Grad, out.Grad = out.Grad, nil
+		return true
+	}
+	t.addGrad(v, out.Grad)
+	return false
+}
+
 // Backward adds dOuts[i] to the gradient of outs[i] (dOuts[i] has
 // outs[i]'s shape; for a loss it is ∂loss/∂out) and runs the recorded
 // closures in reverse, so every Param reached accumulates its gradient
@@ -99,9 +128,7 @@ func (t *Tape) Backward(outs []*Var, dOuts []*mat.Tensor) {
 		panic("autograd: Backward: outs and dOuts differ in length")
 	}
 	for i, o := range outs {
-		if g := t.grad(o); g != nil {
-			conv.AddTo(g, dOuts[i])
-		}
+		t.addGrad(o, dOuts[i])
 	}
 	for i := len(t.backward) - 1; i >= 0; i-- {
 		out := t.outs[i]

@@ -189,8 +189,25 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 		g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, pdw, dy.Data, x.Data, w.Data, 0, g.n)
 	}
 	if dw != nil {
-		for n := range g.n {
-			addTo(dw.Data, pdw[n*len(dw.Data):(n+1)*len(dw.Data)])
+		sumImages(dw.Data, pdw, g.n)
+	}
+}
+
+// l1Chunk is the number of floats (16 KB) that the fused elementwise passes
+// handle at a time, so that a chunk of their destination stays in L1
+// between one pass and the next.
+const l1Chunk = 4096
+
+// sumImages adds the n per-image slices of parts (each len(dst) long) into
+// dst in image order, as for n: dst += parts[n·|dst| : (n+1)·|dst|] would,
+// with the same bits, but a chunk of dst at a time: dst crosses memory once
+// instead of n times.
+func sumImages(dst, parts []float32, n int) {
+	size := len(dst)
+	for lo := 0; lo < size; lo += l1Chunk {
+		hi := min(lo+l1Chunk, size)
+		for i := range n {
+			addTo(dst[lo:hi], parts[i*size+lo:i*size+hi])
 		}
 	}
 }

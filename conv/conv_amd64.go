@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
-	leakySums: leakySumsAVX2,
+	leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
 }, genericKernels}
 
 // affineAVX is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -70,3 +70,9 @@ func scatterAdd2AVX2(dst, src []float32)
 //
 //go:noescape
 func leakySumsAVX2(g, y []float32, beta float32) (sg, sgp float32)
+
+// pool2GradAVX2 is pool2GradGeneric: dy[i] goes to the first maximum of
+// window i, cells r0[2i], r0[2i+1], r1[2i], r1[2i+1], in d0 and d1.
+//
+//go:noescape
+func pool2GradAVX2(d0, d1, r0, r1, dy []float32)

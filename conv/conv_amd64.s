@@ -746,3 +746,119 @@ done:
 	VMOVSS X12, sgp+60(FP)
 	VZEROUPPER
 	RET
+
+// Constants of pool2GradAVX2: the even lanes, the index that spreads four
+// floats to lane pairs, and a run of eight all-ones words then eight zero
+// words, from which the mask of the first k lanes is read at 32 − 4k.
+DATA evenlanes<>+0(SB)/8, $0x00000000ffffffff
+DATA evenlanes<>+8(SB)/8, $0x00000000ffffffff
+DATA evenlanes<>+16(SB)/8, $0x00000000ffffffff
+DATA evenlanes<>+24(SB)/8, $0x00000000ffffffff
+GLOBL evenlanes<>(SB), RODATA|NOPTR, $32
+DATA pairidx<>+0(SB)/8, $0x0000000000000000 // 0 0
+DATA pairidx<>+8(SB)/8, $0x0000000100000001 // 1 1
+DATA pairidx<>+16(SB)/8, $0x0000000200000002 // 2 2
+DATA pairidx<>+24(SB)/8, $0x0000000300000003 // 3 3
+GLOBL pairidx<>(SB), RODATA|NOPTR, $32
+DATA tailmask<>+0(SB)/8, $0xffffffffffffffff
+DATA tailmask<>+8(SB)/8, $0xffffffffffffffff
+DATA tailmask<>+16(SB)/8, $0xffffffffffffffff
+DATA tailmask<>+24(SB)/8, $0xffffffffffffffff
+DATA tailmask<>+32(SB)/8, $0
+DATA tailmask<>+40(SB)/8, $0
+DATA tailmask<>+48(SB)/8, $0
+DATA tailmask<>+56(SB)/8, $0
+GLOBL tailmask<>(SB), RODATA|NOPTR, $64
+
+// PICK2 computes, for four windows whose top row P = Y0 holds a, b, … and
+// bottom row Q = Y2 holds c, d, …, the mask of the picked cell of each row:
+// Y5 for P, Y6 for Q (see pool2GradGeneric). With Ps, Qs the rows with
+// each lane pair swapped (Y1, Y3), the tests line up lane by lane:
+//
+//	P: a ≥ c, d, b (even lanes);  b ≥ d, c and b > a (odd lanes)
+//	Q: c > a, b and c ≥ d (even); d > b, a, c (odd)
+//
+// so "≥" against the partner in the same row holds in even lanes and ">"
+// in odd ones: a blend by the even-lane mask Y15. Scratch: Y7, Y8.
+#define PICK2 \
+	VPERMILPS $0xb1, Y0, Y1; /* Ps = b a … */ \
+	VPERMILPS $0xb1, Y2, Y3; /* Qs = d c … */ \
+	VCMPPS $13, Y2, Y0, Y5;  /* P ≥ Q (GE_OS) */ \
+	VCMPPS $13, Y3, Y0, Y7;  /* P ≥ Qs */ \
+	VANDPS Y7, Y5, Y5; \
+	VCMPPS $13, Y1, Y0, Y7;  /* P ≥ Ps */ \
+	VCMPPS $14, Y1, Y0, Y8;  /* P > Ps (GT_OS) */ \
+	VBLENDVPS Y15, Y7, Y8, Y7; /* even ? ≥ : > */ \
+	VANDPS Y7, Y5, Y5;       /* Y5 = the pick in P */ \
+	VCMPPS $14, Y0, Y2, Y6;  /* Q > P */ \
+	VCMPPS $14, Y1, Y2, Y7;  /* Q > Ps */ \
+	VANDPS Y7, Y6, Y6; \
+	VCMPPS $13, Y3, Y2, Y7;  /* Q ≥ Qs */ \
+	VCMPPS $14, Y3, Y2, Y8;  /* Q > Qs */ \
+	VBLENDVPS Y15, Y7, Y8, Y7; \
+	VANDPS Y7, Y6, Y6        /* Y6 = the pick in Q */
+
+// func pool2GradAVX2(d0, d1, r0, r1, dy []float32)
+// Requires: AVX, AVX2
+// Four windows (8 floats of each row) per iteration; the last 1–3 windows
+// run the same code with masked loads and stores. Y4: dy spread to lane
+// pairs; Y14: the spreading index; Y15: even lanes; Y12, Y13: tail masks.
+TEXT ·pool2GradAVX2(SB), NOSPLIT, $0-120
+	MOVQ d0_base+0(FP), DI
+	MOVQ d1_base+24(FP), R9
+	MOVQ r0_base+48(FP), SI
+	MOVQ r1_base+72(FP), DX
+	MOVQ dy_base+96(FP), R8
+	MOVQ dy_len+104(FP), CX
+	VMOVUPS evenlanes<>(SB), Y15
+	VMOVUPS pairidx<>(SB), Y14
+
+quad:
+	CMPQ CX, $4
+	JL   tail
+	VMOVUPS (R8), X4       // dy[0:4]
+	VPERMPS Y4, Y14, Y4    // g0 g0 g1 g1 g2 g2 g3 g3
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y2
+	PICK2
+	VANDPS  Y4, Y5, Y5     // dy where picked, else 0
+	VANDPS  Y4, Y6, Y6
+	VADDPS  (DI), Y5, Y5
+	VADDPS  (R9), Y6, Y6
+	VMOVUPS Y5, (DI)
+	VMOVUPS Y6, (R9)
+	ADDQ $16, R8
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	ADDQ $32, R9
+	SUBQ $4, CX
+	JMP  quad
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+	LEAQ  tailmask<>+32(SB), AX
+	MOVQ  CX, BX
+	SHLQ  $2, BX
+	SUBQ  BX, AX
+	VMOVUPS (AX), X12      // the first CX lanes (dy)
+	SUBQ  BX, AX
+	VMOVUPS (AX), Y13      // the first 2·CX lanes (rows)
+	VMASKMOVPS (R8), X12, X4
+	VPERMPS Y4, Y14, Y4
+	VMASKMOVPS (SI), Y13, Y0
+	VMASKMOVPS (DX), Y13, Y2
+	PICK2
+	VANDPS  Y4, Y5, Y5
+	VANDPS  Y4, Y6, Y6
+	VMASKMOVPS (DI), Y13, Y7
+	VMASKMOVPS (R9), Y13, Y8
+	VADDPS  Y7, Y5, Y5
+	VADDPS  Y8, Y6, Y6
+	VMASKMOVPS Y5, Y13, (DI)
+	VMASKMOVPS Y6, Y13, (R9)
+
+done:
+	VZEROUPPER
+	RET

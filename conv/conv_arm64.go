@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
-	leakySums: leakySumsNEON,
+	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
 }, genericKernels}
 
 // affineNEON is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -70,3 +70,9 @@ func scatterAdd2NEON(dst, src []float32)
 //
 //go:noescape
 func leakySumsNEON(g, y []float32, beta float32) (sg, sgp float32)
+
+// pool2GradNEON is pool2GradGeneric: dy[i] goes to the first maximum of
+// window i, cells r0[2i], r0[2i+1], r1[2i], r1[2i+1], in d0 and d1.
+//
+//go:noescape
+func pool2GradNEON(d0, d1, r0, r1, dy []float32)

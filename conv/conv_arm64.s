@@ -662,3 +662,99 @@ done:
 	FMOVS F16, sg+56(FP)
 	FMOVS F18, sgp+60(FP)
 	RET
+
+#define FCMGE4(d, n, m) WORD $(0x6E20E400 | ((m)<<16) | ((n)<<5) | (d)) // Vd = Vn ≥ Vm ? ^0 : 0
+#define FCMGT4(d, n, m) WORD $(0x6EA0E400 | ((m)<<16) | ((n)<<5) | (d)) // Vd = Vn > Vm ? ^0 : 0
+
+// PICK2 computes, for four windows with cells a, b, c, d in V0–V3, the
+// mask of the picked cell (see pool2GradGeneric): V5 for a, V6 for b, V7
+// for c, V8 for d. Scratch: V9.
+#define PICK2 \
+	FCMGE4(5, 0, 1); /* a ≥ b */ \
+	FCMGE4(9, 0, 2); /* a ≥ c */ \
+	VAND V9.B16, V5.B16, V5.B16; \
+	FCMGE4(9, 0, 3); /* a ≥ d */ \
+	VAND V9.B16, V5.B16, V5.B16; \
+	FCMGT4(6, 1, 0); /* b > a */ \
+	FCMGE4(9, 1, 2); /* b ≥ c */ \
+	VAND V9.B16, V6.B16, V6.B16; \
+	FCMGE4(9, 1, 3); /* b ≥ d */ \
+	VAND V9.B16, V6.B16, V6.B16; \
+	FCMGT4(7, 2, 0); /* c > a */ \
+	FCMGT4(9, 2, 1); /* c > b */ \
+	VAND V9.B16, V7.B16, V7.B16; \
+	FCMGE4(9, 2, 3); /* c ≥ d */ \
+	VAND V9.B16, V7.B16, V7.B16; \
+	FCMGT4(8, 3, 0); /* d > a */ \
+	FCMGT4(9, 3, 1); /* d > b */ \
+	VAND V9.B16, V8.B16, V8.B16; \
+	FCMGT4(9, 3, 2); /* d > c */ \
+	VAND V9.B16, V8.B16, V8.B16; \
+	VAND V4.B16, V5.B16, V5.B16; /* dy where picked, else 0 */ \
+	VAND V4.B16, V6.B16, V6.B16; \
+	VAND V4.B16, V7.B16, V7.B16; \
+	VAND V4.B16, V8.B16, V8.B16
+
+// func pool2GradNEON(d0, d1, r0, r1, dy []float32)
+// Requires: ASIMD
+// Four windows per iteration: VLD2 splits each row into its even cells
+// (a, c) and odd cells (b, d), and VST2 interleaves the sums back. The last
+// 0–3 windows go one at a time in lane 0 (FMOVS loads clear the other
+// lanes). R0 d0, R1 d1, R2 r0, R3 r1, R4 dy, R5 windows left; V4: dy;
+// V10–V13: d0 and d1.
+TEXT ·pool2GradNEON(SB), NOSPLIT, $0-120
+	MOVD d0_base+0(FP), R0
+	MOVD d1_base+24(FP), R1
+	MOVD r0_base+48(FP), R2
+	MOVD r1_base+72(FP), R3
+	MOVD dy_base+96(FP), R4
+	MOVD dy_len+104(FP), R5
+
+quad:
+	CMP    $4, R5
+	BLT    tail
+	VLD2.P 32(R2), [V0.S4, V1.S4] // a, b
+	VLD2.P 32(R3), [V2.S4, V3.S4] // c, d
+	VLD1.P 16(R4), [V4.S4]
+	PICK2
+	VLD2   (R0), [V10.S4, V11.S4]
+	VLD2   (R1), [V12.S4, V13.S4]
+	FADD4(10, 10, 5)
+	FADD4(11, 11, 6)
+	FADD4(12, 12, 7)
+	FADD4(13, 13, 8)
+	VST2.P [V10.S4, V11.S4], 32(R0)
+	VST2.P [V12.S4, V13.S4], 32(R1)
+	SUB    $4, R5
+	B      quad
+
+tail:
+	CBZ   R5, done
+	FMOVS (R2), F0
+	FMOVS 4(R2), F1
+	FMOVS (R3), F2
+	FMOVS 4(R3), F3
+	FMOVS (R4), F4
+	PICK2
+	FMOVS (R0), F10
+	FMOVS 4(R0), F11
+	FMOVS (R1), F12
+	FMOVS 4(R1), F13
+	FADD4(10, 10, 5)
+	FADD4(11, 11, 6)
+	FADD4(12, 12, 7)
+	FADD4(13, 13, 8)
+	FMOVS F10, (R0)
+	FMOVS F11, 4(R0)
+	FMOVS F12, (R1)
+	FMOVS F13, 4(R1)
+	ADD   $8, R0
+	ADD   $8, R1
+	ADD   $8, R2
+	ADD   $8, R3
+	ADD   $4, R4
+	SUB   $1, R5
+	B     tail
+
+done:
+	RET

@@ -36,3 +36,24 @@ func TestConvWorkersBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestSumImages checks the chunked per-image sum against the plain loop
+// "for n: dst += part n" bit for bit, on a length spanning several chunks.
+func TestSumImages(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const size, n = 2*l1Chunk + 37, 3
+	parts := randTensor(r, n, size).Data
+	dst := randTensor(r, size).Data
+	want := append([]float32(nil), dst...)
+	for i := range n {
+		for j := range want {
+			want[j] += parts[i*size+j]
+		}
+	}
+	sumImages(dst, parts, n)
+	for j := range dst {
+		if dst[j] != want[j] {
+			t.Fatalf("dst[%d] = %g, want %g", j, dst[j], want[j])
+		}
+	}
+}

@@ -21,6 +21,7 @@ type kernels struct {
 	gather2     func(dst, src []float32)
 	scatterAdd2 func(dst, src []float32)
 	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
+	pool2Grad   func(d0, d1, r0, r1, dy []float32)
 }
 
 var genericKernels = kernels{
@@ -28,7 +29,7 @@ var genericKernels = kernels{
 	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
-	leakySums: leakySumsGeneric,
+	leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
 }
 
 // impl is the best available entry of the dispatch table, fixed at init.
@@ -57,6 +58,7 @@ func scatterAdd2(dst, src []float32)               { impl.scatterAdd2(dst, src) 
 func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
 	return impl.leakySums(g, y, beta)
 }
+func pool2Grad(d0, d1, r0, r1, dy []float32) { impl.pool2Grad(d0, d1, r0, r1, dy) }
 
 // affineGeneric is: for i := range dst { dst[i] = a*src[i] + b }.
 // dst and src may be the same slice.
@@ -187,4 +189,40 @@ func leakySumsGeneric(g, y []float32, beta float32) (sg, sgp float32) {
 		p += float64(v) * float64(z-beta)
 	}
 	return float32(s), float32(p)
+}
+
+// pool2GradGeneric is the backward pass of one row of 2×2 stride-2 max-pool
+// windows: window i holds a = r0[2i], b = r0[2i+1] (top row) and
+// c = r1[2i], d = r1[2i+1] (bottom row), and dy[i] goes to its first
+// maximum in the order a, b, c, d:
+//
+//	a if a ≥ b, c, d;  b if b > a, b ≥ c, d;  c if c > a, b, c ≥ d;  d if d > a, b, c
+//
+// that is d0[2i] += (dy[i] if a is picked, else 0), likewise d0[2i+1] for
+// b, d1[2i] for c and d1[2i+1] for d. At most one cell is picked (none
+// when a comparison meets a NaN). r0, r1, d0 and d1 hold at least
+// 2·len(dy) floats.
+func pool2GradGeneric(d0, d1, r0, r1, dy []float32) {
+	n := 2 * len(dy)
+	d0, d1, r0, r1 = d0[:n], d1[:n], r0[:n], r1[:n]
+	for i, g := range dy {
+		a, b, c, d := r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1]
+		var ga, gb, gc, gd float32
+		if a >= b && a >= c && a >= d {
+			ga = g
+		}
+		if b > a && b >= c && b >= d {
+			gb = g
+		}
+		if c > a && c > b && c >= d {
+			gc = g
+		}
+		if d > a && d > b && d > c {
+			gd = g
+		}
+		d0[2*i] += ga
+		d0[2*i+1] += gb
+		d1[2*i] += gc
+		d1[2*i+1] += gd
+	}
 }

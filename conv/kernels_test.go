@@ -235,3 +235,78 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 		t.Fatalf("%s n=%d off=%d: an input was modified", k.name, n, off)
 	}
 }
+
+// TestPool2GradKernels runs pool2Grad of every table entry against its
+// Generic twin for 0..40 windows at offsets 0..3, with guard bands around
+// the outputs and unchanged inputs. The cells come from {−1, 0, 1} so most
+// windows hold ties (the first maximum must win), and some rows hold NaNs
+// (the twins must still agree). Without NaNs the Generic twin must route
+// each dy to the first maximum in the order a, b, c, d, found by a plain
+// scan.
+func TestPool2GradKernels(t *testing.T) {
+	for _, k := range kernelTable {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(7, 8))
+			for n := 0; n <= 40; n++ {
+				for off := range 4 {
+					testPool2GradOnce(t, k, r, n, off, off == 3)
+				}
+			}
+		})
+	}
+}
+
+func testPool2GradOnce(t *testing.T, k kernels, r *rand.Rand, n, off int, nans bool) {
+	cells := func(m, o int) []float32 {
+		v, _ := vec(r, m, o)
+		for i := range v {
+			v[i] = float32(r.IntN(3) - 1)
+			if nans && r.IntN(6) == 0 {
+				v[i] = float32(math.NaN())
+			}
+		}
+		return v
+	}
+	r0, r1 := cells(2*n, (off+1)%4), cells(2*n, (off+2)%4)
+	dy, _ := vec(r, n, (off+3)%4)
+	in0 := [][]float32{append([]float32(nil), r0...), append([]float32(nil), r1...), append([]float32(nil), dy...)}
+	d0, w0 := vec(r, 2*n, off)
+	d1, w1 := vec(r, 2*n, (off+1)%4)
+	g0, g1 := append([]float32(nil), d0...), append([]float32(nil), d1...)
+	k.pool2Grad(d0, d1, r0, r1, dy)
+	checkGuards(t, "pool2Grad d0", w0, off, 2*n)
+	checkGuards(t, "pool2Grad d1", w1, (off+1)%4, 2*n)
+	if !same(r0, in0[0]) || !same(r1, in0[1]) || !same(dy, in0[2]) {
+		t.Fatalf("%s pool2Grad n=%d off=%d: an input was modified", k.name, n, off)
+	}
+	e0, e1 := append([]float32(nil), g0...), append([]float32(nil), g1...)
+	pool2GradGeneric(e0, e1, r0, r1, dy)
+	if !same(d0, e0) || !same(d1, e1) {
+		t.Fatalf("%s pool2Grad n=%d off=%d: d0 %v d1 %v, Generic gives %v %v (rows %v %v)", k.name, n, off, d0, d1, e0, e1, r0, r1)
+	}
+	if nans {
+		return
+	}
+	for i := range n {
+		cell := []*float32{&g0[2*i], &g0[2*i+1], &g1[2*i], &g1[2*i+1]}
+		vals := []float32{r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1]}
+		best := 0
+		for j := 1; j < 4; j++ {
+			if vals[j] > vals[best] {
+				best = j
+			}
+		}
+		*cell[best] += dy[i]
+		for j, c := range cell {
+			if j != best {
+				*c += 0 // as the kernels do: dy or 0 goes to every cell
+			}
+		}
+	}
+	if !same(e0, g0) || !same(e1, g1) {
+		t.Fatalf("Generic pool2Grad n=%d: d0 %v d1 %v, want %v %v (rows %v %v, dy %v)", n, e0, e1, g0, g1, r0, r1, dy)
+	}
+}

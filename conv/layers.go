@@ -36,8 +36,16 @@ func Add(y, a, b *mat.Tensor) {
 		addTo(y.Data, a.Data)
 		return
 	}
-	copy(y.Data, a.Data) // a no-op when y is a
-	addTo(y.Data, b.Data)
+	if len(y.Data) > 0 && &y.Data[0] == &a.Data[0] { // y is a: y += b
+		addTo(y.Data, b.Data)
+		return
+	}
+	// A chunk at a time, so the copy is still in L1 when b is added to it.
+	for lo := 0; lo < len(y.Data); lo += l1Chunk {
+		hi := min(lo+l1Chunk, len(y.Data))
+		copy(y.Data[lo:hi], a.Data[lo:hi])
+		addTo(y.Data[lo:hi], b.Data[lo:hi])
+	}
 }
 
 // AddTo accumulates dst += src elementwise (same shapes).
@@ -199,12 +207,55 @@ func MaxPoolBackward(dx, dy, x *mat.Tensor, size, stride int) {
 	if !dx.SameShape(x) {
 		panic(errShape)
 	}
+	if size == 2 {
+		maxPool2Backward(dx.Data, dy.Data, x.Data, h, w, ho, wo, stride)
+		return
+	}
 	off := (size - 1) / 2
 	for p := range len(x.Data) / (h * w) {
 		xp, dxp, dyp := x.Data[p*h*w:(p+1)*h*w], dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*ho*wo:(p+1)*ho*wo]
 		for oy := range ho {
 			for ox := range wo {
 				dxp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)] += dyp[oy*wo+ox]
+			}
+		}
+	}
+}
+
+// maxPool2Backward is MaxPoolBackward for 2×2 windows {i·s, i·s+1}. With
+// stride 2, the windows that lie wholly inside the image go through the
+// pool2Grad kernel a row at a time; the others (stride 1, and the last
+// row or column of an odd side) are clamped as in maxPool2: a clamped cell
+// repeats one already compared, so it never displaces the first maximum
+// (the comparisons are strict). Without NaNs both pick the same cell;
+// a window holding a NaN may pass its gradient to no cell.
+func maxPool2Backward(dx, dy, x []float32, h, w, ho, wo, s int) {
+	for p := range len(x) / (h * w) {
+		xp, dxp, dyp := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w], dy[p*ho*wo:(p+1)*ho*wo]
+		for oy := range ho {
+			i0, i1 := oy*s*w, min(oy*s+1, h-1)*w
+			r0, r1 := xp[i0:i0+w], xp[i1:i1+w]
+			d0, d1 := dxp[i0:i0+w], dxp[i1:i1+w]
+			row, whole := dyp[oy*wo:(oy+1)*wo], 0
+			if s == 2 && oy*2+1 < h {
+				whole = w / 2
+				pool2Grad(d0, d1, r0, r1, row[:whole])
+			}
+			for ox := whole; ox < wo; ox++ {
+				g := row[ox]
+				c0, c1 := ox*s, min(ox*s+1, w-1)
+				// The first maximum in row-major order: (r0, c0), (r0, c1), (r1, c0), (r1, c1).
+				d, c, best := d0, c0, r0[c0]
+				if v := r0[c1]; v > best {
+					c, best = c1, v
+				}
+				if v := r1[c0]; v > best {
+					d, c, best = d1, c0, v
+				}
+				if r1[c1] > best {
+					d, c = d1, c1
+				}
+				d[c] += g
 			}
 		}
 	}

@@ -134,6 +134,48 @@ func TestMaxPoolDarknetWindows(t *testing.T) {
 	}
 }
 
+// TestMaxPoolBackwardWindows checks MaxPoolBackward (size 2, both strides,
+// even and odd sides) against routing each dy by hand to the first maximum
+// of its window in row-major order, among the cells inside the image; the
+// values are drawn from {−1, 0, 1} so that most windows hold ties.
+func TestMaxPoolBackwardWindows(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, s := range []int{1, 2} {
+		for _, hw := range [][2]int{{4, 4}, {5, 3}, {1, 1}, {6, 7}, {2, 9}, {4, 18}, {3, 21}} {
+			h, w := hw[0], hw[1]
+			x := mat.New(2, 3, h, w)
+			for i := range x.Data {
+				x.Data[i] = float32(r.IntN(3) - 1)
+			}
+			ho, wo := (h-1)/s+1, (w-1)/s+1
+			dy := randTensor(r, 2, 3, ho, wo)
+			dx := randTensor(r, 2, 3, h, w)
+			want := dx.Clone()
+			MaxPoolBackward(dx, dy, x, 2, s)
+			for p := range 6 {
+				for i := range ho {
+					for j := range wo {
+						best := -1
+						for _, yy := range []int{i * s, i*s + 1} {
+							for _, xx := range []int{j * s, j*s + 1} {
+								if yy < h && xx < w && (best < 0 || x.Data[p*h*w+yy*w+xx] > x.Data[best]) {
+									best = p*h*w + yy*w + xx
+								}
+							}
+						}
+						want.Data[best] += dy.Data[(p*ho+i)*wo+j]
+					}
+				}
+			}
+			for i := range dx.Data {
+				if dx.Data[i] != want.Data[i] {
+					t.Fatalf("stride %d %v: dx[%d] = %g, want %g", s, hw, i, dx.Data[i], want.Data[i])
+				}
+			}
+		}
+	}
+}
+
 // TestMaxPoolGeneralSize checks the general path (size ≠ 2) against
 // darknet's windows rows i·s − (size−1)/2 + [0, size), clipped to the image.
 func TestMaxPoolGeneralSize(t *testing.T) {
@@ -194,15 +236,18 @@ func TestUpsampleConcatBias(t *testing.T) {
 			}
 		}
 	}
-	// Add, also in place over either operand.
-	p, q := randTensor(r, 2, 3, 2, 3), randTensor(r, 2, 3, 2, 3)
-	for k := range 3 {
-		a, b := p.Clone(), q.Clone()
-		out := []*mat.Tensor{mat.New(p.Shape...), a, b}[k]
-		Add(out, a, b)
-		for i, v := range out.Data {
-			if want := p.Data[i] + q.Data[i]; v != want {
-				t.Fatalf("add (output %d): y[%d] = %g, want %g", k, i, v, want)
+	// Add, also in place over either operand; the second shape spans
+	// several chunks of the fused copy-and-add, the last one partial.
+	for _, shape := range [][]int{{2, 3, 2, 3}, {2, 3, 37, 41}} {
+		p, q := randTensor(r, shape...), randTensor(r, shape...)
+		for k := range 3 {
+			a, b := p.Clone(), q.Clone()
+			out := []*mat.Tensor{mat.New(p.Shape...), a, b}[k]
+			Add(out, a, b)
+			for i, v := range out.Data {
+				if want := p.Data[i] + q.Data[i]; v != want {
+					t.Fatalf("add %v (output %d): y[%d] = %g, want %g", shape, k, i, v, want)
+				}
 			}
 		}
 	}

@@ -80,7 +80,8 @@ func (a *Adam) Step(params []Param, lr float64) {
 	}
 	a.T++
 	alpha := float32(a.StepRate(lr, a.T))
-	b1, b2, eps := float32(a.Beta1), float32(a.Beta2), float32(a.Epsilon)
+	// 1−β in float32, as TensorFlow forms it (see Adam).
+	c1, c2, eps := 1-float32(a.Beta1), 1-float32(a.Beta2), float32(a.Epsilon)
 	// The update is elementwise, so splitting the flat index range across
 	// goroutines gives the same bits as the serial loop.
 	var wg sync.WaitGroup
@@ -95,28 +96,15 @@ func (a *Adam) Step(params []Param, lr float64) {
 			hi := min(lo+chunk, n)
 			th, g, m, v := p.Value.Data[lo:hi], p.Grad.Data[lo:hi], a.M[i][lo:hi], a.V[i][lo:hi]
 			if w == 1 {
-				adamUpdate(th, g, m, v, alpha, b1, b2, eps)
+				adamUpdate(th, g, m, v, alpha, c1, c2, eps)
 				continue
 			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				adamUpdate(th, g, m, v, alpha, b1, b2, eps)
+				adamUpdate(th, g, m, v, alpha, c1, c2, eps)
 			}()
 		}
 	}
 	wg.Wait()
-}
-
-// adamUpdate is the per-element update of TensorFlow's ApplyAdam kernel.
-// Every product is converted to float32 explicitly so the compiler cannot
-// fuse it into an FMA: the result is then the same on amd64 and arm64.
-func adamUpdate(theta, g, m, v []float32, alpha, b1, b2, eps float32) {
-	c1, c2 := 1-b1, 1-b2
-	for j := range theta {
-		gj := g[j]
-		m[j] += float32((gj - m[j]) * c1)
-		v[j] += float32((float32(gj*gj) - v[j]) * c2)
-		theta[j] -= float32(m[j]*alpha) / (float32(math.Sqrt(float64(v[j]))) + eps)
-	}
 }

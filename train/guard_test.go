@@ -49,3 +49,29 @@ func TestProgressLine(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSliceEveryPosition puts one NaN or infinity at each position of
+// slices of lengths 1..19 (every lane of the eight-way screen and of its
+// tail) among large finite values: each must be found at its index.
+func TestCheckSliceEveryPosition(t *testing.T) {
+	for n := 1; n < 20; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = math.MaxFloat32 * float32(1-2*(i%2))
+		}
+		if err := checkSlice(1, "x", x); err != nil {
+			t.Fatalf("n=%d, all finite: %v", n, err)
+		}
+		for i := range x {
+			for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+				keep := x[i]
+				x[i] = bad
+				var nf *NonFiniteError
+				if err := checkSlice(1, "x", x); !errors.As(err, &nf) || nf.Index != i {
+					t.Fatalf("n=%d: %g at %d: got %v", n, bad, i, err)
+				}
+				x[i] = keep
+			}
+		}
+	}
+}
