@@ -188,8 +188,13 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	} else {
 		g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, pdw, dy.Data, x.Data, w.Data, 0, g.n)
 	}
-	if dw != nil {
-		sumImages(dw.Data, pdw, g.n)
+	if dw != nil { // dw += Σ pdw in image order, chunks shared among the crew
+		chunks := (len(dw.Data) + l1Chunk - 1) / l1Chunk
+		if p := ws.crew.parts(chunks); p > 1 && (g.n+2)*len(dw.Data) >= minSplit {
+			ws.crew.spread(job{kind: sumJob, g: g, dw: dw.Data, dy: pdw}, chunks, p)
+		} else {
+			sumImages(dw.Data, pdw, g.n, 0, chunks)
+		}
 	}
 }
 
@@ -201,10 +206,10 @@ const l1Chunk = 4096
 // sumImages adds the n per-image slices of parts (each len(dst) long) into
 // dst in image order, as for n: dst += parts[n·|dst| : (n+1)·|dst|] would,
 // with the same bits, but a chunk of dst at a time: dst crosses memory once
-// instead of n times.
-func sumImages(dst, parts []float32, n int) {
+// instead of n times. It does chunks [c0, c1) of l1Chunk floats.
+func sumImages(dst, parts []float32, n, c0, c1 int) {
 	size := len(dst)
-	for lo := 0; lo < size; lo += l1Chunk {
+	for lo := c0 * l1Chunk; lo < min(c1*l1Chunk, size); lo += l1Chunk {
 		hi := min(lo+l1Chunk, size)
 		for i := range n {
 			addTo(dst[lo:hi], parts[i*size+lo:i*size+hi])

@@ -11,18 +11,24 @@ import (
 // bits for 1, 2 and 3 workers: the trainer's determinism rests on it.
 func TestConvWorkersBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	x, w := randTensor(r, 4, 16, 32, 32), randTensor(r, 32, 16, 3, 3)
-	dy := randTensor(r, 4, 32, 32, 32)
-	var ref [2]*mat.Tensor
+	// |W| = 18432 floats: the sum of the per-image dW is shared out too.
+	x, w := randTensor(r, 4, 32, 16, 16), randTensor(r, 64, 32, 3, 3)
+	dy := randTensor(r, 4, 64, 16, 16)
+	var ref [3]*mat.Tensor
 	for _, workers := range []int{1, 2, 3} {
 		ws := NewWorkspace(workers)
-		y := mat.New(4, 32, 32, 32)
+		y := mat.New(4, 64, 16, 16)
 		Conv2DForward(ws, y, x, w, 1, 1)
 		dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
 		Conv2DBackward(ws, dx, dw, dy, x, w, 1, 1)
 		if ref[0] == nil {
-			ref = [2]*mat.Tensor{y, dw}
+			ref = [3]*mat.Tensor{y, dw, dx}
 			continue
+		}
+		for i := range dx.Data {
+			if dx.Data[i] != ref[2].Data[i] {
+				t.Fatalf("workers=%d: dx differs at %d", workers, i)
+			}
 		}
 		for i := range y.Data {
 			if y.Data[i] != ref[0].Data[i] {
@@ -50,7 +56,8 @@ func TestSumImages(t *testing.T) {
 			want[j] += parts[i*size+j]
 		}
 	}
-	sumImages(dst, parts, n)
+	sumImages(dst, parts, n, 0, 1)
+	sumImages(dst, parts, n, 1, 3) // the last chunk is partial
 	for j := range dst {
 		if dst[j] != want[j] {
 			t.Fatalf("dst[%d] = %g, want %g", j, dst[j], want[j])

@@ -33,19 +33,20 @@ func Add(y, a, b *mat.Tensor) {
 		panic(errShape)
 	}
 	if len(y.Data) > 0 && &y.Data[0] == &b.Data[0] { // y is b: y += a
-		addTo(y.Data, a.Data)
-		return
+		a, b = b, a
 	}
-	if len(y.Data) > 0 && &y.Data[0] == &a.Data[0] { // y is a: y += b
-		addTo(y.Data, b.Data)
-		return
-	}
-	// A chunk at a time, so the copy is still in L1 when b is added to it.
-	for lo := 0; lo < len(y.Data); lo += l1Chunk {
-		hi := min(lo+l1Chunk, len(y.Data))
-		copy(y.Data[lo:hi], a.Data[lo:hi])
-		addTo(y.Data[lo:hi], b.Data[lo:hi])
-	}
+	yd, ad, bd := y.Data, a.Data, b.Data
+	inPlace := len(yd) > 0 && &yd[0] == &ad[0] // y is a: y += b
+	chunks := (len(yd) + l1Chunk - 1) / l1Chunk
+	parallelFor(chunks, 3*len(yd), func(c0, c1 int) {
+		for lo := c0 * l1Chunk; lo < min(c1*l1Chunk, len(yd)); lo += l1Chunk {
+			hi := min(lo+l1Chunk, len(yd))
+			if !inPlace { // a chunk at a time: the copy is still in L1 when b is added to it
+				copy(yd[lo:hi], ad[lo:hi])
+			}
+			addTo(yd[lo:hi], bd[lo:hi])
+		}
+	})
 }
 
 // AddTo accumulates dst += src elementwise (same shapes).
@@ -53,7 +54,12 @@ func AddTo(dst, src *mat.Tensor) {
 	if !dst.SameShape(src) {
 		panic(errShape)
 	}
-	addTo(dst.Data, src.Data)
+	d, s := dst.Data, src.Data
+	chunks := (len(d) + l1Chunk - 1) / l1Chunk
+	parallelFor(chunks, 3*len(d), func(c0, c1 int) {
+		lo, hi := c0*l1Chunk, min(c1*l1Chunk, len(d))
+		addTo(d[lo:hi], s[lo:hi])
+	})
 }
 
 // Concat joins xs along the channel axis into y, in argument order (darknet's
@@ -116,31 +122,35 @@ func concatCheck(y *mat.Tensor, xs []*mat.Tensor) {
 // x[n, c, ⌊r/2⌋, ⌊q/2⌋]:  x [N, C, H, W] → y [N, C, 2H, 2W].
 func Upsample2x(y, x *mat.Tensor) {
 	h, w := upCheck(y, x)
-	for p := range len(x.Data) / (h * w) {
-		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*4*h*w:(p+1)*4*h*w]
-		for r := range h {
-			row := yp[2*r*2*w : (2*r+1)*2*w]
-			for q, v := range xp[r*w : (r+1)*w] {
-				row[2*q], row[2*q+1] = v, v
+	parallelFor(len(x.Data)/(h*w), 5*len(x.Data), func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*4*h*w:(p+1)*4*h*w]
+			for r := range h {
+				row := yp[2*r*2*w : (2*r+1)*2*w]
+				for q, v := range xp[r*w : (r+1)*w] {
+					row[2*q], row[2*q+1] = v, v
+				}
+				copy(yp[(2*r+1)*2*w:(2*r+2)*2*w], row)
 			}
-			copy(yp[(2*r+1)*2*w:(2*r+2)*2*w], row)
 		}
-	}
+	})
 }
 
 // Upsample2xBackward accumulates dx[n, c, r, q] += the sum of the four dy
 // values that copied it.
 func Upsample2xBackward(dx, dy *mat.Tensor) {
 	h, w := upCheck(dy, dx)
-	for p := range len(dx.Data) / (h * w) {
-		xp, yp := dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*4*h*w:(p+1)*4*h*w]
-		for r := range h {
-			top, bot := yp[2*r*2*w:(2*r+1)*2*w], yp[(2*r+1)*2*w:(2*r+2)*2*w]
-			for q := range xp[r*w : (r+1)*w] {
-				xp[r*w+q] += top[2*q] + top[2*q+1] + bot[2*q] + bot[2*q+1]
+	parallelFor(len(dx.Data)/(h*w), 6*len(dx.Data), func(p0, p1 int) {
+		for p := p0; p < p1; p++ {
+			xp, yp := dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*4*h*w:(p+1)*4*h*w]
+			for r := range h {
+				top, bot := yp[2*r*2*w:(2*r+1)*2*w], yp[(2*r+1)*2*w:(2*r+2)*2*w]
+				for q := range xp[r*w : (r+1)*w] {
+					xp[r*w+q] += top[2*q] + top[2*q+1] + bot[2*q] + bot[2*q+1]
+				}
 			}
 		}
-	}
+	})
 }
 
 func upCheck(y, x *mat.Tensor) (h, w int) {
@@ -166,19 +176,23 @@ func PoolOutSize(in, size, stride int) int { return (in-1)/stride + 1 }
 // stride 1 keeps the side and the last row/column window has one cell.
 func MaxPool(y, x *mat.Tensor, size, stride int) {
 	h, w, ho, wo := poolCheck(y, x, size, stride)
-	if size == 2 {
-		maxPool2(y.Data, x.Data, h, w, ho, wo, stride)
-		return
-	}
-	off := (size - 1) / 2
-	for p := range len(x.Data) / (h * w) {
-		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*ho*wo:(p+1)*ho*wo]
-		for oy := range ho {
-			for ox := range wo {
-				yp[oy*wo+ox] = xp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)]
+	// Planes [p0, p1) at a time, shared among goroutines.
+	parallelFor(len(x.Data)/(h*w), len(x.Data)+len(y.Data), func(p0, p1 int) {
+		xs, ys := x.Data[p0*h*w:p1*h*w], y.Data[p0*ho*wo:p1*ho*wo]
+		if size == 2 {
+			maxPool2(ys, xs, h, w, ho, wo, stride)
+			return
+		}
+		off := (size - 1) / 2
+		for p := range p1 - p0 {
+			xp, yp := xs[p*h*w:(p+1)*h*w], ys[p*ho*wo:(p+1)*ho*wo]
+			for oy := range ho {
+				for ox := range wo {
+					yp[oy*wo+ox] = xp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)]
+				}
 			}
 		}
-	}
+	})
 }
 
 // maxPool2 is MaxPool for 2×2 windows {i·s, i·s+1}: rows and columns past
@@ -207,19 +221,23 @@ func MaxPoolBackward(dx, dy, x *mat.Tensor, size, stride int) {
 	if !dx.SameShape(x) {
 		panic(errShape)
 	}
-	if size == 2 {
-		maxPool2Backward(dx.Data, dy.Data, x.Data, h, w, ho, wo, stride)
-		return
-	}
-	off := (size - 1) / 2
-	for p := range len(x.Data) / (h * w) {
-		xp, dxp, dyp := x.Data[p*h*w:(p+1)*h*w], dx.Data[p*h*w:(p+1)*h*w], dy.Data[p*ho*wo:(p+1)*ho*wo]
-		for oy := range ho {
-			for ox := range wo {
-				dxp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)] += dyp[oy*wo+ox]
+	// Planes [p0, p1) at a time, shared among goroutines.
+	parallelFor(len(x.Data)/(h*w), 3*len(x.Data)+len(dy.Data), func(p0, p1 int) {
+		xs, dxs, dys := x.Data[p0*h*w:p1*h*w], dx.Data[p0*h*w:p1*h*w], dy.Data[p0*ho*wo:p1*ho*wo]
+		if size == 2 {
+			maxPool2Backward(dxs, dys, xs, h, w, ho, wo, stride)
+			return
+		}
+		off := (size - 1) / 2
+		for p := range p1 - p0 {
+			xp, dxp, dyp := xs[p*h*w:(p+1)*h*w], dxs[p*h*w:(p+1)*h*w], dys[p*ho*wo:(p+1)*ho*wo]
+			for oy := range ho {
+				for ox := range wo {
+					dxp[poolArgmax(xp, h, w, oy*stride-off, ox*stride-off, size)] += dyp[oy*wo+ox]
+				}
 			}
 		}
-	}
+	})
 }
 
 // maxPool2Backward is MaxPoolBackward for 2×2 windows {i·s, i·s+1}. With

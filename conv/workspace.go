@@ -86,6 +86,7 @@ const (
 	col2imJob                  // col2im of channels [c0, c1), pixels [p0, p1)
 	forwardJob                 // output (image, tile) pairs [i0, i1)
 	backwardJob                // the gradients of images [i0, i1)
+	sumJob                     // dw += the per-image dW in dy, chunks [i0, i1)
 )
 
 // job is one worker's share of a call. It travels by value, so handing it
@@ -119,6 +120,8 @@ func (m *member) run(j *job) {
 		j.g.forwardTiles(nil, m, m.gemm, j.y, j.x, j.w, j.epi, j.i0, j.i1)
 	case backwardJob:
 		j.g.backwardImages(nil, m, m.gemm, j.dx, j.dw, j.dy, j.x, j.w, j.i0, j.i1)
+	case sumJob:
+		sumImages(j.dw, j.dy, j.g.n, j.i0, j.i1)
 	}
 }
 

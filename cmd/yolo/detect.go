@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"darkgo/dataset"
 	"darkgo/yolo"
 )
 
@@ -99,7 +100,7 @@ func runDetect(ctx context.Context, c *detectConfig, args []string, stdout io.Wr
 		names = yolo.COCONames()
 	} else {
 		var err error
-		if names, err = yolo.ReadNames(c.names); err != nil {
+		if names, err = dataset.ReadNames(c.names); err != nil {
 			return err
 		}
 	}
