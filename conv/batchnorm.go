@@ -60,27 +60,31 @@ func checkBN(y, x *mat.Tensor, params ...[]float32) (n, c, hw int) {
 func BatchNormTrain(y, x *mat.Tensor, gamma, beta, runMean, runVar, mean, invStd []float32, act Activation) {
 	n, c, hw := checkBN(y, x, gamma, beta, runMean, runVar, mean, invStd)
 	m := float64(n * hw)
-	for ch := range c {
-		var s float64
-		for i := range n {
-			s += float64(sum(x.Data[(i*c+ch)*hw:][:hw]))
+	// Channel by channel (the channels shared among goroutines): the
+	// statistics, then the normalisation while the channel is in cache.
+	parallelFor(c, 3*len(x.Data), func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			var s float64
+			for i := range n {
+				s += float64(sum(x.Data[(i*c+ch)*hw:][:hw]))
+			}
+			mu := float32(s / m)
+			var ss float64
+			for i := range n {
+				ss += float64(sumSqDev(x.Data[(i*c+ch)*hw:][:hw], mu))
+			}
+			v := ss / m
+			mean[ch] = mu
+			invStd[ch] = float32(1 / math.Sqrt(v+BNEpsilon))
+			runMean[ch] = BNMomentum*runMean[ch] + (1-BNMomentum)*mu
+			unbiased := v
+			if m > 1 {
+				unbiased = v * m / (m - 1)
+			}
+			runVar[ch] = float32(BNMomentum*float64(runVar[ch]) + (1-BNMomentum)*unbiased)
+			bnApply(y, x, gamma, beta, mean, invStd, act, ch, ch+1)
 		}
-		mu := float32(s / m)
-		var ss float64
-		for i := range n {
-			ss += float64(sumSqDev(x.Data[(i*c+ch)*hw:][:hw], mu))
-		}
-		v := ss / m
-		mean[ch] = mu
-		invStd[ch] = float32(1 / math.Sqrt(v+BNEpsilon))
-		runMean[ch] = BNMomentum*runMean[ch] + (1-BNMomentum)*mu
-		unbiased := v
-		if m > 1 {
-			unbiased = v * m / (m - 1)
-		}
-		runVar[ch] = float32(BNMomentum*float64(runVar[ch]) + (1-BNMomentum)*unbiased)
-	}
-	bnApply(y, x, gamma, beta, mean, invStd, act)
+	})
 }
 
 // BatchNormEval normalises x with the running statistics:
@@ -98,21 +102,25 @@ func BatchNormEval(y, x *mat.Tensor, gamma, beta, runMean, runVar, invStd []floa
 	for ch := range c {
 		invStd[ch] = float32(1 / math.Sqrt(float64(runVar[ch])+BNEpsilon))
 	}
-	bnApply(y, x, gamma, beta, runMean, invStd, act)
+	parallelFor(c, 2*len(x.Data), func(c0, c1 int) {
+		bnApply(y, x, gamma, beta, runMean, invStd, act, c0, c1)
+	})
 }
 
 // bnApply computes y = act(a_c·x + b_c) with a_c = γ_c·invStd_c and
-// b_c = β_c − a_c·μ_c, one pass per channel row.
-func bnApply(y, x *mat.Tensor, gamma, beta, mean, invStd []float32, act Activation) {
+// b_c = β_c − a_c·μ_c for the channels [c0, c1), one pass per channel row.
+func bnApply(y, x *mat.Tensor, gamma, beta, mean, invStd []float32, act Activation, c0, c1 int) {
 	n, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
-	for r := range n * c {
-		ch := r % c
+	for ch := c0; ch < c1; ch++ {
 		a := gamma[ch] * invStd[ch]
 		b := beta[ch] - a*mean[ch]
-		if act == Leaky {
-			affineLeaky(y.Data[r*hw:][:hw], x.Data[r*hw:][:hw], a, b)
-		} else {
-			affine(y.Data[r*hw:][:hw], x.Data[r*hw:][:hw], a, b)
+		for i := range n {
+			r := i*c + ch
+			if act == Leaky {
+				affineLeaky(y.Data[r*hw:][:hw], x.Data[r*hw:][:hw], a, b)
+			} else {
+				affine(y.Data[r*hw:][:hw], x.Data[r*hw:][:hw], a, b)
+			}
 		}
 	}
 }
@@ -189,41 +197,49 @@ func BatchNormBackward(dx, dy, y, x *mat.Tensor, dgamma, dbeta, gamma, mean, inv
 func BatchNormBackwardInPlace(dy, y *mat.Tensor, dgamma, dbeta, gamma, beta, invStd []float32, train bool, act Activation) {
 	n, c, hw := checkBN(dy, y, dgamma, dbeta, gamma, beta, invStd)
 	m := float64(n * hw)
-	for ch := range c {
-		var sg, sgp float64 // Σ g, Σ g·(pre − β)
-		for i := range n {
-			off := (i*c + ch) * hw
-			g, pre := dy.Data[off:off+hw], y.Data[off:off+hw]
-			if act == Leaky { // g = dy·act'(y) and pre = act⁻¹(y), in place, in the same pass
-				s, p := leakySums(g, pre, beta[ch])
-				sg, sgp = sg+float64(s), sgp+float64(p)
-				continue
-			}
-			sg += float64(sum(g))
-			sgp += float64(dotDev(g, pre, beta[ch]))
+	parallelFor(c, 5*len(y.Data), func(c0, c1 int) {
+		for ch := c0; ch < c1; ch++ {
+			bnBackwardInPlace(dy, y, dgamma, dbeta, gamma, beta, invStd, train, act, ch, m)
 		}
-		g, is := float64(gamma[ch]), float64(invStd[ch])
-		var sgxh float64 // Σ g·x̂
-		if g != 0 {
-			sgxh = sgp / g
+	})
+}
+
+// bnBackwardInPlace is BatchNormBackwardInPlace for channel ch; m = N·H·W.
+func bnBackwardInPlace(dy, y *mat.Tensor, dgamma, dbeta, gamma, beta, invStd []float32, train bool, act Activation, ch int, m float64) {
+	n, c, hw := y.Shape[0], y.Shape[1], y.Shape[2]*y.Shape[3]
+	var sg, sgp float64 // Σ g, Σ g·(pre − β)
+	for i := range n {
+		off := (i*c + ch) * hw
+		g, pre := dy.Data[off:off+hw], y.Data[off:off+hw]
+		if act == Leaky { // g = dy·act'(y) and pre = act⁻¹(y), in place, in the same pass
+			s, p := leakySums(g, pre, beta[ch])
+			sg, sgp = sg+float64(s), sgp+float64(p)
+			continue
 		}
-		if dbeta != nil {
-			dbeta[ch] += float32(sg)
-		}
-		if dgamma != nil {
-			dgamma[ch] += float32(sgxh)
-		}
-		// dX = a·g + b·pre + c with x̂ = (pre − β)/γ, computed over g as
-		// g + (a − 1)·g + b·pre + c.
-		k := g * is
-		a, b, cc := k, 0.0, 0.0
-		if train {
-			b = -is * sgxh / m
-			cc = -k*sg/m - b*float64(beta[ch])
-		}
-		for i := range n {
-			off := (i*c + ch) * hw
-			bnGrad(dy.Data[off:off+hw], dy.Data[off:off+hw], y.Data[off:off+hw], float32(a-1), float32(b), float32(cc))
-		}
+		sg += float64(sum(g))
+		sgp += float64(dotDev(g, pre, beta[ch]))
+	}
+	g, is := float64(gamma[ch]), float64(invStd[ch])
+	var sgxh float64 // Σ g·x̂
+	if g != 0 {
+		sgxh = sgp / g
+	}
+	if dbeta != nil {
+		dbeta[ch] += float32(sg)
+	}
+	if dgamma != nil {
+		dgamma[ch] += float32(sgxh)
+	}
+	// dX = a·g + b·pre + c with x̂ = (pre − β)/γ, computed over g as
+	// g + (a − 1)·g + b·pre + c.
+	k := g * is
+	a, b, cc := k, 0.0, 0.0
+	if train {
+		b = -is * sgxh / m
+		cc = -k*sg/m - b*float64(beta[ch])
+	}
+	for i := range n {
+		off := (i*c + ch) * hw
+		bnGrad(dy.Data[off:off+hw], dy.Data[off:off+hw], y.Data[off:off+hw], float32(a-1), float32(b), float32(cc))
 	}
 }

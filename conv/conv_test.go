@@ -259,3 +259,43 @@ func TestFusedInferenceEqualsUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colSameMatchesRows checks the contiguous "same" paths against the
+// row-by-row ones on tiles that start and end mid-row: im2col must give
+// the same col, col2im the same dX (up to the sign of zero: the same path
+// adds zeros where the other skips).
+func TestIm2colSameMatchesRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, c := range [][3]int{{3, 5, 7}, {3, 1, 4}, {3, 6, 1}, {3, 2, 2}, {5, 6, 9}, {1, 3, 3}, {3, 13, 13}} {
+		k, h, w := c[0], c[1], c[2]
+		g := geom{n: 1, cin: 2, h: h, w: w, cout: 1, k: k, s: 1, p: k / 2, ho: h, wo: w}
+		if !g.same() {
+			t.Fatalf("%v: not a same geometry", c)
+		}
+		x := randTensor(r, 2*h*w).Data
+		for range 6 {
+			p0 := r.IntN(h * w)
+			p1 := p0 + 1 + r.IntN(h*w-p0)
+			nb := p1 - p0
+			got, want := make([]float32, 2*k*k*nb), make([]float32, 2*k*k*nb)
+			for i := range got {
+				got[i], want[i] = sentinel, sentinel
+			}
+			g.im2colSame(got, x, 0, 2, p0, p1)
+			g.im2colRows(want, x, 0, 2, p0, p1)
+			if !same(got, want) {
+				t.Fatalf("k=%d %d×%d tile [%d, %d): im2col %v, want %v", k, h, w, p0, p1, got, want)
+			}
+			cc := randTensor(r, len(got)).Data
+			dx, dxWant := randTensor(r, 2*h*w).Data, make([]float32, 2*h*w)
+			copy(dxWant, dx)
+			g.col2imRows(dxWant, append([]float32(nil), cc...), 0, 2, p0, p1)
+			g.col2imSame(dx, cc, 0, 2, p0, p1)
+			for i := range dx {
+				if dx[i] != dxWant[i] {
+					t.Fatalf("k=%d %d×%d tile [%d, %d): col2im dx[%d] = %g, want %g", k, h, w, p0, p1, i, dx[i], dxWant[i])
+				}
+			}
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package conv
 
 import (
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"darkgo/mat"
@@ -61,6 +63,54 @@ func TestSumImages(t *testing.T) {
 	for j := range dst {
 		if dst[j] != want[j] {
 			t.Fatalf("dst[%d] = %g, want %g", j, dst[j], want[j])
+		}
+	}
+}
+
+// TestLayersGoroutinesBitIdentical runs the layers that share their
+// channels or planes among GOMAXPROCS goroutines (batch norm forward and
+// backward, max pool forward and backward, the residual add, upsampling)
+// with GOMAXPROCS 1, 2 and 3, on tensors large enough to be split: the
+// results must be the same bits.
+func TestLayersGoroutinesBitIdentical(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(9, 10))
+	x, dy := randTensor(r, 2, 7, 96, 96), randTensor(r, 2, 7, 96, 96)
+	gamma, beta := randTensor(r, 7).Data, randTensor(r, 7).Data
+	var ref []*mat.Tensor
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		var out []*mat.Tensor
+		y, g := x.Clone(), dy.Clone()
+		runMean, runVar, mean, invStd := make([]float32, 7), make([]float32, 7), make([]float32, 7), make([]float32, 7)
+		BatchNormTrain(y, y, gamma, beta, runMean, runVar, mean, invStd, Leaky)
+		out = append(out, y.Clone(), mat.FromData(append(append(runMean, runVar...), mean...), 21))
+		dgamma, dbeta := make([]float32, 7), make([]float32, 7)
+		BatchNormBackwardInPlace(g, y, dgamma, dbeta, gamma, beta, invStd, true, Leaky)
+		out = append(out, g, y, mat.FromData(append(dgamma, dbeta...), 14))
+		p := mat.New(2, 7, 48, 48)
+		MaxPool(p, x, 2, 2)
+		dx := dy.Clone()
+		MaxPoolBackward(dx, p, x, 2, 2)
+		out = append(out, p, dx)
+		s := mat.New(x.Shape...)
+		Add(s, x, dy)
+		AddTo(s, x)
+		u := mat.New(2, 7, 192, 192)
+		Upsample2x(u, x)
+		du := x.Clone()
+		Upsample2xBackward(du, u)
+		out = append(out, s, u, du)
+		if ref == nil {
+			ref = out
+			continue
+		}
+		for k := range out {
+			for i := range out[k].Data {
+				if math.Float32bits(out[k].Data[i]) != math.Float32bits(ref[k].Data[i]) {
+					t.Fatalf("GOMAXPROCS=%d: output %d differs at %d: %g, want %g", procs, k, i, out[k].Data[i], ref[k].Data[i])
+				}
+			}
 		}
 	}
 }

@@ -67,15 +67,21 @@
 // # Reading order
 //
 // conv.go (Conv2DForward, Conv2DBackward, the fused inference convolution
-// and FoldBatchNorm), workspace.go (the crew), im2col.go, batchnorm.go, layers.go
-// (leaky, add, concat, upsample, maxpool, bias), kernels_generic.go (the
-// elementwise kernels with assembly versions in conv_amd64.s and
+// and FoldBatchNorm), workspace.go (the crew), im2col.go (row by row, and
+// one contiguous copy per tap for stride-1 "same" convolutions),
+// batchnorm.go, layers.go (leaky, add, concat, upsample, maxpool, bias),
+// parallel.go (how the elementwise layers share channels among
+// goroutines), kernels_generic.go (the elementwise kernels, including the
+// 2×2 max-pool gradient, with assembly versions in conv_amd64.s and
 // conv_arm64.s, dispatched in conv_amd64.go, conv_arm64.go, conv_noasm.go).
 //
 // # Left out
 //
 // Kernels of even size, dilation, groups, and any padding other than
 // darknet's symmetric one. Batch statistics are per call, never across
-// workers or machines. The elementwise layers run on the calling goroutine;
-// only the GEMM, im2col and col2im use the workspace's workers.
+// workers or machines. The elementwise layers (batch norm, max pool,
+// add, upsample) split their channels or planes among up to GOMAXPROCS
+// goroutines of their own (parallelFor), not the workspace's workers:
+// they take no Workspace. Each channel's result does not depend on the
+// split, so the bits do not either (TestLayersGoroutinesBitIdentical).
 package conv

@@ -36,6 +36,80 @@ func (g geom) tile() int {
 // or 0 where that falls in the padding. It fills the rows of channels
 // [c0, c1) only.
 func (g geom) im2col(col, x []float32, c0, c1, p0, p1 int) {
+	if g.same() {
+		g.im2colSame(col, x, c0, c1, p0, p1)
+		return
+	}
+	g.im2colRows(col, x, c0, c1, p0, p1)
+}
+
+// same reports whether the convolution has stride 1 and keeps the side
+// (2·pad = k − 1), so that output pixel p and input pixel p line up in the
+// flattened planes: tap (i, j) reads x at p + (i − pad)·W + (j − pad).
+func (g geom) same() bool { return g.s == 1 && g.ho == g.h && g.wo == g.w }
+
+// tapRange returns, for tap (i, j) of a "same" convolution, the offset of
+// its input pixel in the flattened plane and the output pixels [q0, q1) of
+// the tile [p0, p1) that read a pixel inside the plane: rows in range, and
+// a column that may have wrapped to the neighbouring row (wrapped() lists
+// those columns, which the callers zero). q0 = q1 (possibly with q0 + off
+// outside the plane) when no pixel of the tile qualifies.
+func (g geom) tapRange(i, j, p0, p1 int) (off, q0, q1 int) {
+	off = (i-g.p)*g.w + (j - g.p)
+	q0 = min(p1, max(p0, (g.p-i)*g.w, -off))            // the row oy + i − pad ≥ 0, and in the plane
+	q1 = max(q0, min(p1, (g.h+g.p-i)*g.w, g.h*g.w-off)) // the row < H, and in the plane
+	return off, q0, q1
+}
+
+// wrapped returns the output columns [ox0, ox1) whose input column
+// ox + j − pad falls outside [0, W) for a "same" convolution: the first
+// pad − j columns, or the last j − pad.
+func (g geom) wrapped(j int) (ox0, ox1 int) {
+	if j < g.p {
+		return 0, g.p - j
+	}
+	return g.w - (j - g.p), g.w
+}
+
+// zeroWrapped clears the entries of one col row (tile [p0, p1)) whose
+// output column is wrapped for tap column j.
+func (g geom) zeroWrapped(row []float32, j, p0, p1 int) {
+	if j == g.p {
+		return
+	}
+	ox0, ox1 := g.wrapped(j)
+	for oy := p0 / g.w; oy*g.w < p1; oy++ {
+		for q := max(oy*g.w+ox0, p0); q < min(oy*g.w+ox1, p1); q++ {
+			row[q-p0] = 0
+		}
+	}
+}
+
+// im2colSame is im2col for a "same" convolution (see same): each row of
+// col is one contiguous copy of the input plane, then the taps that fall
+// in the padding are zeroed — rows out of range at either end, and the
+// wrapped columns.
+func (g geom) im2colSame(col, x []float32, c0, c1, p0, p1 int) {
+	nb := p1 - p0
+	for c := c0; c < c1; c++ {
+		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.k {
+			for j := range g.k {
+				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				off, q0, q1 := g.tapRange(i, j, p0, p1)
+				clear(row[:q0-p0])
+				if q0 < q1 {
+					copy(row[q0-p0:q1-p0], xc[q0+off:q1+off])
+				}
+				clear(row[q1-p0:])
+				g.zeroWrapped(row, j, p0, p1)
+			}
+		}
+	}
+}
+
+// im2colRows is im2col for any geometry, one output row at a time.
+func (g geom) im2colRows(col, x []float32, c0, c1, p0, p1 int) {
 	nb := p1 - p0
 	for c := c0; c < c1; c++ {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
@@ -82,6 +156,36 @@ func (g geom) im2col(col, x []float32, c0, c1, p0, p1 int) {
 //
 // skipping the padding. It updates the planes of channels [c0, c1) only.
 func (g geom) col2im(dx, col []float32, c0, c1, p0, p1 int) {
+	if g.same() {
+		g.col2imSame(dx, col, c0, c1, p0, p1)
+		return
+	}
+	g.col2imRows(dx, col, c0, c1, p0, p1)
+}
+
+// col2imSame is col2im for a "same" convolution (see same): it zeroes the
+// wrapped columns of each col row in place (col is scratch, dead after
+// this), then adds the row to the plane in one contiguous pass; each dX
+// pixel still receives its taps in (i, j) order, plus zeros.
+func (g geom) col2imSame(dx, col []float32, c0, c1, p0, p1 int) {
+	nb := p1 - p0
+	for c := c0; c < c1; c++ {
+		xc := dx[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := range g.k {
+			for j := range g.k {
+				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				off, q0, q1 := g.tapRange(i, j, p0, p1)
+				g.zeroWrapped(row, j, p0, p1)
+				if q0 < q1 {
+					addTo(xc[q0+off:q1+off], row[q0-p0:q1-p0])
+				}
+			}
+		}
+	}
+}
+
+// col2imRows is col2im for any geometry, one output row at a time.
+func (g geom) col2imRows(dx, col []float32, c0, c1, p0, p1 int) {
 	nb := p1 - p0
 	for c := c0; c < c1; c++ {
 		xc := dx[c*g.h*g.w : (c+1)*g.h*g.w]

@@ -214,8 +214,8 @@ func maxPool2(y, x []float32, h, w, ho, wo, s int) {
 }
 
 // MaxPoolBackward accumulates dx += dy routed to the argmax of each window
-// (the first maximum in row-major order, as MaxPool picks it). x is the
-// forward input.
+// (the first maximum in row-major order, as MaxPool picks it; a window
+// holding a NaN may route its gradient nowhere). x is the forward input.
 func MaxPoolBackward(dx, dy, x *mat.Tensor, size, stride int) {
 	h, w, ho, wo := poolCheck(dy, x, size, stride)
 	if !dx.SameShape(x) {

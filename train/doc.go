@@ -37,7 +37,10 @@
 // sample's augmentation does not depend on which goroutine prepares it, and
 // a run resumed from a checkpoint in the middle of an epoch replays the
 // epoch's draws and skips the batches already done. Adam's update is
-// elementwise and split across goroutines by index range. Together with a
+// elementwise and split across goroutines by index range; its assembly
+// kernels use the same float32 operations in the same order as the Go
+// twin (no FMA), so every element gets the same bits wherever a split
+// puts it (TestAdamKernels). Together with a
 // deterministic forward/backward (conv/, mat/) this makes "2N updates
 // straight" and "N updates, resume from disk, N updates" bit-identical,
 // whatever the worker counts (TestYOLOResumeExact).
@@ -70,7 +73,8 @@
 // # Reading order
 //
 // trainer.go (Net, Trainer.Run, step, validate), then schedule.go,
-// adam.go, loader.go, augment.go, data.go, checkpoint.go, log.go,
+// adam.go (adam_kernels.go holds the per-element update, with AVX-512,
+// AVX and NEON versions in adam_amd64.s and adam_arm64.s), loader.go, augment.go, data.go, checkpoint.go, log.go,
 // tensorboard.go, plot.go, guard.go, progress.go; yolonet.go wires
 // yolo.Model and the autograd tape to Net and builds a Trainer from a
 // Config (Setup, SetupResume).

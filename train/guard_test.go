@@ -75,3 +75,26 @@ func TestCheckSliceEveryPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckGradsLarge: the screen of a gradient large enough to be split
+// between goroutines finds a non-finite value in either half, at its index,
+// and the first parameter in order is named when two fail.
+func TestCheckGradsLarge(t *testing.T) {
+	const n = 1<<19 + 3
+	ps := []Param{{Name: "a", Grad: mat.New(n)}, {Name: "b", Grad: mat.New(n)}}
+	if err := checkGrads(1, ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{5, n/2 - 1, n / 2, n - 1} {
+		ps[1].Grad.Data[at] = float32(math.NaN())
+		var nf *NonFiniteError
+		if err := checkGrads(2, ps); !errors.As(err, &nf) || nf.Index != at || nf.Where != "gradient of b" {
+			t.Fatalf("NaN at %d of b: got %v", at, err)
+		}
+		ps[0].Grad.Data[n-at-1] = float32(math.Inf(1))
+		if err := checkGrads(2, ps); !errors.As(err, &nf) || nf.Index != n-at-1 || nf.Where != "gradient of a" {
+			t.Fatalf("+Inf at %d of a and NaN in b: got %v", n-at-1, err)
+		}
+		ps[0].Grad.Data[n-at-1], ps[1].Grad.Data[at] = 0, 0
+	}
+}
