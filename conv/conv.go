@@ -22,6 +22,7 @@ func OutSize(in, k, stride, pad int) int { return (in+2*pad-k)/stride + 1 }
 // geom is the validated geometry of one convolution.
 type geom struct {
 	n, cin, h, w, cout, k, s, p, ho, wo int
+	minTiles                            int // forward: cut each image into at least this many tiles
 }
 
 // direct reports whether col would equal x (1×1, stride 1, no padding).
@@ -108,12 +109,29 @@ func (g geom) tiling(epi epilogue) (nb, tiles int) {
 	if g.direct() && !epi.on {
 		nb = hw // nothing to keep in cache: one GEMM per image
 	}
+	if t := (hw + nb - 1) / nb; t < g.minTiles {
+		nb = ((hw+g.minTiles-1)/g.minTiles + 15) &^ 15
+	}
 	return nb, (hw + nb - 1) / nb
 }
 
 func (g geom) forward(ws *Workspace, y, x, w []float32, epi epilogue) {
 	_, tiles := g.tiling(epi)
 	items := g.n * tiles
+	// A few tiles that do not divide among the workers (3 tiles, 2 workers)
+	// would fall back to the all-worker GEMM tile by tile; cut finer so that
+	// each worker takes whole tiles. (A single tile stays whole: the
+	// all-worker GEMM then splits W's rows, where the crew would have each
+	// worker read all of W.) Tiles do not change the bits: every output
+	// column is computed the same way whichever tile it is in.
+	if p := len(ws.crew.members); p > 1 && items > 1 && items%p != 0 && items < 4*p {
+		g.minTiles = (items + p - 1) / p * p / g.n
+		for g.n*g.minTiles%p != 0 {
+			g.minTiles++
+		}
+		_, tiles = g.tiling(epi)
+		items = g.n * tiles
+	}
 	if p := ws.crew.parts(items); p > 1 {
 		ws.crew.spread(job{kind: forwardJob, g: g, y: y, x: x, w: w, epi: epi}, items, p)
 		return

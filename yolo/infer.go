@@ -76,7 +76,7 @@ func (inf *Inference) Forward(x *mat.Tensor) ([]*mat.Tensor, error) {
 		case Upsample:
 			conv.Upsample2x(y, prev)
 		case MaxPool:
-			maxPool(y, prev, l.Size, l.Stride)
+			conv.MaxPool(y, prev, l.Size, l.Stride)
 		}
 		prev = y
 	}
@@ -85,40 +85,6 @@ func (inf *Inference) Forward(x *mat.Tensor) ([]*mat.Tensor, error) {
 		heads[h] = inf.outs[a.Convs[a.Heads[h].Conv]]
 	}
 	return heads, nil
-}
-
-// maxPool is conv.MaxPool with a fast path for the 2×2 windows of
-// yolov3-tiny: y[oy, ox] = max of x over rows {oy·s, oy·s+1} and columns
-// {ox·s, ox·s+1}, cells past the bottom/right edge skipped (darknet's
-// padding = size − 1, all of it after the image).
-func maxPool(y, x *mat.Tensor, size, stride int) {
-	h, w := x.Shape[2], x.Shape[3]
-	if size != 2 || (stride != 1 && stride != 2) || (stride == 2 && (h%2 != 0 || w%2 != 0)) {
-		conv.MaxPool(y, x, size, stride)
-		return
-	}
-	ho, wo := y.Shape[2], y.Shape[3]
-	for p := range len(x.Data) / (h * w) {
-		xp, yp := x.Data[p*h*w:(p+1)*h*w], y.Data[p*ho*wo:(p+1)*ho*wo]
-		for oy := range ho {
-			r0 := xp[oy*stride*w : oy*stride*w+w]
-			r1 := r0 // the last row of a stride-1 pool has no row below
-			if oy*stride+1 < h {
-				r1 = xp[(oy*stride+1)*w : (oy*stride+1)*w+w]
-			}
-			out := yp[oy*wo : oy*wo+wo]
-			if stride == 2 {
-				for ox := range out {
-					out[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
-				}
-				continue
-			}
-			for ox := range w - 1 {
-				out[ox] = max(r0[ox], r0[ox+1], r1[ox], r1[ox+1])
-			}
-			out[w-1] = max(r0[w-1], r1[w-1])
-		}
-	}
 }
 
 func activation(l Layer) conv.Activation {

@@ -2,7 +2,6 @@ package yolo
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"darkgo/autograd"
@@ -147,24 +146,4 @@ func TestTrainBackward(t *testing.T) {
 // seed is a fixed pseudo-random upstream gradient in [-1, 1).
 func seed(h, j int) float64 {
 	return float64((h*7919+j*104729)%2003)/1001.5 - 1
-}
-
-// TestMaxPoolFast compares the 2×2 fast path with conv.MaxPool.
-func TestMaxPoolFast(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, c := range []struct{ n, ch, h, w, s int }{{1, 1, 2, 2, 2}, {2, 3, 4, 6, 2}, {1, 2, 4, 4, 1}, {2, 3, 5, 7, 1}, {1, 1, 1, 1, 1}, {1, 2, 3, 5, 2}} {
-		x := mat.New(c.n, c.ch, c.h, c.w)
-		for i := range x.Data {
-			x.Data[i] = rng.Float32()*2 - 1
-		}
-		ho, wo := conv.PoolOutSize(c.h, 2, c.s), conv.PoolOutSize(c.w, 2, c.s)
-		got, want := mat.New(c.n, c.ch, ho, wo), mat.New(c.n, c.ch, ho, wo)
-		maxPool(got, x, 2, c.s)
-		conv.MaxPool(want, x, 2, c.s)
-		for i := range want.Data {
-			if got.Data[i] != want.Data[i] {
-				t.Fatalf("%+v: y[%d] = %v, want %v", c, i, got.Data[i], want.Data[i])
-			}
-		}
-	}
 }
