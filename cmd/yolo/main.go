@@ -29,15 +29,15 @@ type command struct {
 
 // commands is the flat table of subcommands, in help order.
 var commands = []*command{
-	cpuCommand,
-	mnistDataCommand,
 	mnistCommand,
-	evalCommand,
-	anchorsCommand,
-	lossCommand,
-	detectCommand,
-	inferCommand,
+	mnistDataCommand,
 	trainCommand,
+	evalCommand,
+	detectCommand,
+	lossCommand,
+	anchorsCommand,
+	inferCommand,
+	cpuCommand,
 }
 
 // errUsage marks an error the user fixes by changing the command line.

@@ -92,11 +92,11 @@ func writeOverfitData(t *testing.T, dir string, side int, canvases []overfitCanv
 //   - find the digits again: mAP50 ≥ 0.9 with the seed's final protocol
 //     (score 0.3, NMS 0.45, VOC AP), through the code of "yolo mnist".
 //
-// Measured on amd64 (AVX-512 GEMM; the numbers repeat exactly for the seed):
-// first update 56.18, first epoch 5.183, last epoch 0.7445 (÷7.0),
-// validation 2.829, mAP50 1.000 (every digit found), about 55 s on 2
-// busy cores; with GODEBUG=cpu.avx512f=off (AVX2): 56.18, 5.209, 0.7518,
-// 2.549, 1.000.
+// Measured on amd64 (the numbers repeat exactly for the seed and GEMM
+// kernel; AVX-512 and AVX2 agree): first update 56.18, first epoch 5.209,
+// last epoch 0.7518 (÷6.9), validation 2.549, mAP50 1.000 (every digit
+// found), 25–55 s on 2 busy cores. An earlier AVX-512 kernel, summing in
+// another order, gave 5.183, 0.7445, 2.829 and 1.000.
 //
 // What fails it: the training loss alone does not, since the two output
 // convolutions can memorise four canvases on random features. With every
@@ -112,7 +112,7 @@ func writeOverfitData(t *testing.T, dir string, side int, canvases []overfitCanv
 //
 // Under -short, or when only the generic (pure Go) GEMM is available (-tags
 // purego: about 0.7 s per update), it is a smoke test: 2 epochs of 40
-// updates, and the training loss must fall (measured: 56.51, 15.69, 5.547;
+// updates, and the training loss must fall (measured: 56.51, 15.68, 5.435;
 // required ÷5 and ÷2).
 func TestMNISTOverfit(t *testing.T) {
 	const side = 96
