@@ -77,7 +77,9 @@ func (n *YOLONet) Params() []Param { return n.params }
 func (n *YOLONet) ZeroGrad() { autograd.ZeroGrad(n.vars...) }
 
 // WriteWeights implements Net.
-func (n *YOLONet) WriteWeights(w io.Writer) error { return n.Model.WriteWeights(w, yolo.DefaultHeader) }
+func (n *YOLONet) WriteWeights(w io.Writer) error {
+	return n.Model.WriteWeights(w, yolo.DefaultHeader())
+}
 
 // LossConfig returns the loss configuration of arch's heads (strides and
 // anchors taken from the architecture) for a size×size input.

@@ -110,7 +110,7 @@ func TestSetupTransfer(t *testing.T) {
 		}
 	}
 	init := filepath.Join(dir, "src.weights")
-	if err := src.SaveWeights(init, yolo.DefaultHeader); err != nil {
+	if err := src.SaveWeights(init, yolo.DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 	names := filepath.Join(dir, "names.txt")

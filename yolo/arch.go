@@ -69,7 +69,7 @@ type Arch struct {
 }
 
 // Models lists the model names NewArch accepts.
-var Models = []string{"yolov3", "yolov3-tiny"}
+func Models() []string { return []string{"yolov3", "yolov3-tiny"} }
 
 // NewArch returns the architecture of the named model ("yolov3" or
 // "yolov3-tiny") with the given number of classes.
@@ -84,7 +84,7 @@ func NewArch(name string, classes int) (*Arch, error) {
 	case "yolov3-tiny":
 		b.tiny()
 	default:
-		return nil, fmt.Errorf("yolo: unknown model %q (want one of %s)", name, strings.Join(Models, ", "))
+		return nil, fmt.Errorf("yolo: unknown model %q (want one of %s)", name, strings.Join(Models(), ", "))
 	}
 	a := b.a
 	// Heads were added in darknet order (largest stride first); return them

@@ -30,7 +30,7 @@ func TestCounts(t *testing.T) {
 		if c.trainable != 0 && (n.Trainable != c.trainable || n.Kernel != c.kernel) {
 			t.Errorf("%s K=%d: trainable %d kernel %d, want %d %d", c.name, c.k, n.Trainable, n.Kernel, c.trainable, c.kernel)
 		}
-		if got := DefaultHeader.Len() + 4*n.Total; got != c.bytes {
+		if got := DefaultHeader().Len() + 4*n.Total; got != c.bytes {
 			t.Errorf("%s K=%d: file bytes %d, want %d", c.name, c.k, got, c.bytes)
 		}
 		if k := ClassesForFloats(c.name, c.total); k != c.k {

@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -bench Forward -benchtime 3x ./yolo/
 func BenchmarkForward(b *testing.B) {
-	for _, name := range Models {
+	for _, name := range Models() {
 		b.Run("model="+name, func(b *testing.B) { benchForward(b, name) })
 	}
 }

@@ -161,7 +161,7 @@ func TestGoldenWeightsFile(t *testing.T) {
 			m := goldenModel(t, c)
 			h := sha256.New()
 			cw := &countWriter{w: h}
-			if err := m.WriteWeights(cw, DefaultHeader); err != nil {
+			if err := m.WriteWeights(cw, DefaultHeader()); err != nil {
 				t.Fatal(err)
 			}
 			if cw.n != c.Weights.Bytes {
@@ -184,7 +184,7 @@ func TestGoldenWeightsFile(t *testing.T) {
 
 // writeConvs writes only the conv arrays (no header), for per-conv digests.
 func (m *Model) writeConvs(w io.Writer) {
-	_ = m.WriteWeights(&skipWriter{w: w, skip: DefaultHeader.Len()}, DefaultHeader)
+	_ = m.WriteWeights(&skipWriter{w: w, skip: DefaultHeader().Len()}, DefaultHeader())
 }
 
 // skipWriter drops the first skip bytes written to it.

@@ -28,7 +28,7 @@ type Header struct {
 }
 
 // DefaultHeader is what darknet writes today: version 0.2.0, 64-bit seen.
-var DefaultHeader = Header{Major: 0, Minor: 2}
+func DefaultHeader() Header { return Header{Major: 0, Minor: 2} }
 
 // Wide reports whether seen is stored as 64 bits (version ≥ 0.2).
 func (h Header) Wide() bool { return h.Major*10+h.Minor >= 2 }
@@ -168,7 +168,7 @@ func readErr(where string, err error) error {
 }
 
 // WriteWeights writes m's parameters as a darknet .weights stream with the
-// given header (DefaultHeader for a new file). Reading and writing again is
+// given header (DefaultHeader() for a new file). Reading and writing again is
 // byte-identical.
 func (m *Model) WriteWeights(w io.Writer, h Header) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
@@ -291,7 +291,7 @@ func ClassesForFile(name, path string) (int, Header, error) {
 
 // describeFloats names the models a payload of n floats fits.
 func describeFloats(n int64) string {
-	for _, name := range Models {
+	for _, name := range Models() {
 		if k := ClassesForFloats(name, n); k > 0 {
 			return fmt.Sprintf("that is %s with %d classes", name, k)
 		}

@@ -84,7 +84,7 @@ func TestWeightsRoundTrip(t *testing.T) {
 func TestWeightsErrors(t *testing.T) {
 	m := randomModel(t, 3)
 	var buf bytes.Buffer
-	if err := m.WriteWeights(&buf, DefaultHeader); err != nil {
+	if err := m.WriteWeights(&buf, DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
@@ -132,7 +132,7 @@ func TestWeightsErrors(t *testing.T) {
 		t.Errorf("oversized, unknown size: %v", err)
 	}
 	// The size check names the model a file fits; no 248 MB file needed.
-	coco := DefaultHeader.Len() + 4*62001757
+	coco := DefaultHeader().Len() + 4*62001757
 	m10 := &Model{Arch: MustArch("yolov3", 10)} // parameters never touched: the size check comes first
 	_, err = m10.ReadWeights(bytes.NewReader(good[:20]), coco)
 	want := "yolo: weights: yolov3 with 10 classes needs 61,624,807 floats, the file holds 62,001,757 (that is yolov3 with 80 classes)"
@@ -158,7 +158,7 @@ func TestCommas(t *testing.T) {
 func TestTransfer(t *testing.T) {
 	src := randomModel(t, 3)
 	path := filepath.Join(t.TempDir(), "src.weights")
-	if err := src.SaveWeights(path, DefaultHeader); err != nil {
+	if err := src.SaveWeights(path, DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 	k, _, err := ClassesForFile("yolov3-tiny", path)
@@ -223,7 +223,7 @@ func FuzzReadWeights(f *testing.F) {
 
 // writeHeaderOnly writes a valid header and nothing else.
 func (m *Model) writeHeaderOnly(w io.Writer) {
-	(&Model{Arch: m.Arch}).WriteWeights(w, DefaultHeader)
+	(&Model{Arch: m.Arch}).WriteWeights(w, DefaultHeader())
 }
 
 // TestTransferCOCO: transferring an 80-class yolov3 into a 10-class one

@@ -25,7 +25,7 @@ func testModel(t *testing.T, k int) (*yolo.Model, string) {
 	m := yolo.NewModel(yolo.MustArch("yolov3-tiny", k))
 	m.InitRandom(rand.New(rand.NewPCG(5, 6)))
 	path := filepath.Join(t.TempDir(), "tiny.weights")
-	if err := m.SaveWeights(path, yolo.DefaultHeader); err != nil {
+	if err := m.SaveWeights(path, yolo.DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 	return m, path

@@ -132,7 +132,7 @@ func TestEvalModel(t *testing.T) {
 		}
 	}
 	weights := filepath.Join(dir, "tiny.weights")
-	if err := model.SaveWeights(weights, yolo.DefaultHeader); err != nil {
+	if err := model.SaveWeights(weights, yolo.DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 	ann, names, detOut := filepath.Join(dir, "mnist_test.txt"), filepath.Join(dir, "mnist.names"), filepath.Join(dir, "det.txt")

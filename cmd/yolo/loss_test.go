@@ -108,7 +108,7 @@ func TestLossCommandEndToEnd(t *testing.T) {
 		}
 	}
 	weights := filepath.Join(dir, "tiny.weights")
-	if err := model.SaveWeights(weights, yolo.DefaultHeader); err != nil {
+	if err := model.SaveWeights(weights, yolo.DefaultHeader()); err != nil {
 		t.Fatal(err)
 	}
 
