@@ -357,13 +357,8 @@ func packB(bp []float32, t Transpose, b []float32, ldb, p0, j0, kc, nc, nr int) 
 		return
 	}
 	for s := 0; s < nc; s += nr {
-		// op(B)[p, j] = b[j·ldb + p]: read the panel's columns side by side.
-		var src [maxPanel][]float32
-		cols := min(nr, nc-s)
-		for jj := range cols {
-			src[jj] = b[(j0+s+jj)*ldb+p0:][:kc]
-		}
-		interleave(bp[s*kc:s*kc+nr*kc], src[:cols], nr, kc)
+		// op(B)[p, j] = b[j·ldb + p]: a transposing copy, in 8×8 blocks.
+		transposePanel(bp[s*kc:s*kc+nr*kc], nr, b[(j0+s)*ldb+p0:], ldb, min(nr, nc-s), kc)
 	}
 }
 

@@ -36,3 +36,14 @@ var gemmKernels = []kernel{
 	},
 	genericKernel,
 }
+
+// transpose8AVX is implemented in transpose_amd64.s; transpose8Generic is
+// its definition.
+//
+//go:noescape
+func transpose8AVX(dst []float32, ldd int, src []float32, lds int)
+
+var transposeKernels = []transposeKernel{
+	{name: "AVX", available: cpu.X86.HasAVX, fn: transpose8AVX},
+	genericTranspose,
+}

@@ -20,3 +20,6 @@ var gemmKernels = []kernel{
 	},
 	genericKernel,
 }
+
+// transposeKernels has only the pure-Go block transpose here.
+var transposeKernels = []transposeKernel{genericTranspose}

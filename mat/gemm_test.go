@@ -402,3 +402,32 @@ func TestGemmHelpersEnd(t *testing.T) {
 	}
 	t.Fatalf("%d goroutines before, %d after dropping 10 Gemms", before, runtime.NumGoroutine())
 }
+
+// TestTranspose8Twins runs each block transpose against transpose8Generic
+// with strides wider than the block, inside guard bands.
+func TestTranspose8Twins(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, k := range transposeKernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			for _, ld := range [][2]int{{8, 8}, {9, 13}, {48, 200}, {17, 8}} {
+				ldd, lds := ld[0], ld[1]
+				src := randMat(r, 1, 7*lds+8+5, 0, 0)
+				got := make([]float32, 7*ldd+8+5)
+				for i := range got {
+					got[i] = guard
+				}
+				want := append([]float32(nil), got...)
+				k.fn(got[2:], ldd, src[3:], lds)
+				transpose8Generic(want[2:], ldd, src[3:], lds)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s ldd=%d lds=%d: dst[%d] = %v, want %v", k.name, ldd, lds, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
