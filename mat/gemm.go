@@ -336,14 +336,8 @@ func packA(ap []float32, t Transpose, a []float32, lda, i0, p0, mc, kc, mr int) 
 		return
 	}
 	for r := 0; r < mc; r += mr {
-		// op(A)[i, p] = a[i·lda + p]: read the panel's rows side by side so
-		// that the writes are sequential.
-		var src [maxPanel][]float32
-		rows := min(mr, mc-r)
-		for i := range rows {
-			src[i] = a[(i0+r+i)*lda+p0:][:kc]
-		}
-		interleave(ap[r*kc:r*kc+mr*kc], src[:rows], mr, kc)
+		// op(A)[i, p] = a[i·lda + p]: each panel is a transposing copy.
+		transposePanel(ap[r*kc:r*kc+mr*kc], mr, a[(i0+r)*lda+p0:], lda, min(mr, mc-r), kc)
 	}
 }
 
@@ -377,46 +371,6 @@ func copyPanels(dst, src []float32, ld, rows, width, w int) {
 			copy(d, row[full:])
 			clear(d[width-full:])
 		}
-	}
-}
-
-// maxPanel bounds MR and NR of every kernel.
-const maxPanel = 48
-
-// interleave writes dst[p·width + i] = src[i][p] for p < kc, zero for
-// i ≥ len(src): a transposing copy of len(src) rows into one packed panel.
-func interleave(dst []float32, src [][]float32, width, kc int) {
-	dst = dst[:kc*width]
-	if len(src) == width && width%4 == 0 {
-		// 4×4 blocks: four contiguous reads of four, four writes of four.
-		p4 := kc &^ 3
-		for i := 0; i < width; i += 4 {
-			s0, s1, s2, s3 := src[i][:kc], src[i+1][:kc], src[i+2][:kc], src[i+3][:kc]
-			for p := 0; p < p4; p += 4 {
-				a, b, c, d := s0[p:p+4:p+4], s1[p:p+4:p+4], s2[p:p+4:p+4], s3[p:p+4:p+4]
-				o := p*width + i
-				d0 := dst[o : o+4 : o+4]
-				d0[0], d0[1], d0[2], d0[3] = a[0], b[0], c[0], d[0]
-				d1 := dst[o+width : o+width+4 : o+width+4]
-				d1[0], d1[1], d1[2], d1[3] = a[1], b[1], c[1], d[1]
-				d2 := dst[o+2*width : o+2*width+4 : o+2*width+4]
-				d2[0], d2[1], d2[2], d2[3] = a[2], b[2], c[2], d[2]
-				d3 := dst[o+3*width : o+3*width+4 : o+3*width+4]
-				d3[0], d3[1], d3[2], d3[3] = a[3], b[3], c[3], d[3]
-			}
-			for p := p4; p < kc; p++ {
-				d := dst[p*width+i : p*width+i+4 : p*width+i+4]
-				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-			}
-		}
-		return
-	}
-	for p := range kc {
-		d := dst[p*width : p*width+width]
-		for i, row := range src {
-			d[i] = row[p]
-		}
-		clear(d[len(src):])
 	}
 }
 
