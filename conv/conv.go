@@ -73,16 +73,18 @@ func Conv2DForward(ws *Workspace, y, x, w *mat.Tensor, stride, pad int) {
 	g.forward(ws, y.Data, x.Data, w.Data, epilogue{})
 }
 
-// epilogue is the bias and activation Conv2DInfer applies to each tile of
-// y right after its GEMM, while the tile is still in cache.
+// epilogue is the bias, activation and residual Conv2DInfer applies to each
+// tile of y right after its GEMM, while the tile is still in cache.
 type epilogue struct {
 	on   bool
 	bias []float32 // [Cout], or nil
 	act  Activation
+	res  []float32 // [N, Cout, Ho, Wo] added after the activation, or nil
 }
 
-// apply runs the epilogue over columns [p0, p1) of one image's y[Cout, HW].
-func (e *epilogue) apply(y []float32, cout, hw, p0, p1 int) {
+// apply runs the epilogue over columns [p0, p1) of image n's y[Cout, HW]
+// (y is that image's slice).
+func (e *epilogue) apply(y []float32, n, cout, hw, p0, p1 int) {
 	if !e.on {
 		return
 	}
@@ -97,6 +99,10 @@ func (e *epilogue) apply(y []float32, cout, hw, p0, p1 int) {
 			affineLeaky(row, row, 1, b)
 		case b != 0:
 			affine(row, row, 1, b)
+		}
+		if e.res != nil {
+			off := n*cout*hw + co*hw
+			addTo(row, e.res[off+p0:off+p1])
 		}
 	}
 }
@@ -157,7 +163,7 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 		}
 		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
 		gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
-		epi.apply(yn, g.cout, hw, p0, p1)
+		epi.apply(yn, n, g.cout, hw, p0, p1)
 	}
 }
 
@@ -294,11 +300,21 @@ func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, pdw, dy, x,
 // FoldBatchNorm and act = Leaky, it equals Conv2DForward, BatchNormEval and
 // LeakyForward in sequence, up to rounding.
 func Conv2DInfer(ws *Workspace, y, x, w *mat.Tensor, bias []float32, stride, pad int, act Activation) {
+	Conv2DInferAdd(ws, y, x, w, bias, stride, pad, act, nil)
+}
+
+// Conv2DInferAdd is Conv2DInfer followed by a residual add (darknet's
+// shortcut layer with a linear activation), fused into the same epilogue:
+//
+//	y[co, :] = act(W[co, :] · col + bias[co]) + res[co, :]
+//
+// res has y's shape and must not share memory with y; nil adds nothing.
+func Conv2DInferAdd(ws *Workspace, y, x, w *mat.Tensor, bias []float32, stride, pad int, act Activation, res *mat.Tensor) {
 	g := checkConv(y, x, w, stride, pad)
-	if bias != nil && len(bias) != g.cout {
+	if bias != nil && len(bias) != g.cout || res != nil && (!res.SameShape(y) || &res.Data[0] == &y.Data[0]) {
 		panic(errShape)
 	}
-	g.forward(ws, y.Data, x.Data, w.Data, epilogue{on: true, bias: bias, act: act})
+	g.forward(ws, y.Data, x.Data, w.Data, epilogue{on: true, bias: bias, act: act, res: data(res)})
 }
 
 // FoldBatchNorm folds an inference batch normalisation into the weights of

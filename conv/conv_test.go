@@ -219,10 +219,36 @@ func testNoAlloc(t *testing.T, r *rand.Rand, ws *Workspace) {
 		Conv2DForward(ws, y, x, w, 2, 1)
 		Conv2DBackward(ws, dx, dw, dy, x, w, 2, 1)
 		Conv2DInfer(ws, y, x, w, bias, 2, 1, Leaky)
+		Conv2DInferAdd(ws, y, x, w, bias, 2, 1, Leaky, dy)
 	}
 	run()
 	if a := testing.AllocsPerRun(5, run); a != 0 {
 		t.Errorf("%v allocations per forward+backward, want 0", a)
+	}
+}
+
+// TestInferAddEqualsInferThenAdd: the residual fused into the epilogue gives
+// the bits of Conv2DInfer followed by Add, on batches that span several
+// tiles, for one worker and a crew of two.
+func TestInferAddEqualsInferThenAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, workers := range []int{1, 2} {
+		ws := NewWorkspace(workers)
+		for _, c := range []convCase{{2, 3, 8, 8, 5, 3, 1, 1}, {3, 16, 70, 90, 8, 3, 1, 1}, {2, 24, 64, 64, 12, 1, 1, 0}, {1, 8, 33, 31, 16, 3, 2, 1}} {
+			x, w := randTensor(r, c.n, c.cin, c.h, c.w), randTensor(r, c.cout, c.cin, c.k, c.k)
+			bias := randTensor(r, c.cout).Data
+			ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)
+			res := randTensor(r, c.n, c.cout, ho, wo)
+			want, got := mat.New(c.n, c.cout, ho, wo), mat.New(c.n, c.cout, ho, wo)
+			Conv2DInfer(ws, want, x, w, bias, c.s, c.p, Leaky)
+			Add(want, want, res)
+			Conv2DInferAdd(ws, got, x, w, bias, c.s, c.p, Leaky, res)
+			for i := range got.Data {
+				if got.Data[i] != want.Data[i] {
+					t.Fatalf("workers %d %+v: fused y[%d] = %g, infer then add %g", workers, c, i, got.Data[i], want.Data[i])
+				}
+			}
+		}
 	}
 }
 

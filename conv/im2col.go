@@ -78,8 +78,12 @@ func (g geom) zeroWrapped(row []float32, j, p0, p1 int) {
 		return
 	}
 	ox0, ox1 := g.wrapped(j)
-	for oy := p0 / g.w; oy*g.w < p1; oy++ {
-		for q := max(oy*g.w+ox0, p0); q < min(oy*g.w+ox1, p1); q++ {
+	for ox := ox0; ox < ox1; ox++ {
+		q := p0/g.w*g.w + ox // column ox of the tile's first output row
+		if q < p0 {
+			q += g.w
+		}
+		for ; q < p1; q += g.w {
 			row[q-p0] = 0
 		}
 	}

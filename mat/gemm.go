@@ -186,6 +186,16 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 // Cout = 64…512, 7 % slower at 1024).
 const directMaxM = 512
 
+// direct reports whether op(B) is read in place rather than packed.
+func (j *gemmJob) direct(k *kernel) bool {
+	return k.partial && j.tB == NoTrans && j.m <= directMaxM
+}
+
+// packReuse is the number of MR-row panels per worker below which packing
+// op(B) once per worker (a split by rows) costs more than splitting the
+// columns of C unevenly.
+const packReuse = 16
+
 // minWorkPerWorker is the number of multiply-adds below which adding a
 // worker costs more in hand-over than it saves.
 const minWorkPerWorker = 1 << 18
@@ -206,6 +216,19 @@ func (g *Gemm) split(job *gemmJob) int {
 		return float64(tiles) / float64(parts*((tiles+parts-1)/parts))
 	}
 	byRows := balance(mt) > balance(nt) || balance(mt) == balance(nt) && mt >= nt
+	// A worker given a band of rows packs all of op(B); one given a band of
+	// columns packs only its share. When op(B) is packed and few row panels
+	// reuse each packed element (a thin weight gradient: C is Cout × Cin·k·k,
+	// the depth is the pixel count), that duplicated packing costs as much as
+	// the multiply; split by columns unless that leaves workers idle.
+	// (Balance by elements here: a band of one partial tile is light.)
+	spread := func(tiles, tile, size int) float64 {
+		widest := min(size, (tiles+want-1)/want*tile)
+		return float64(size) / float64(want*widest)
+	}
+	if byRows && !job.direct(k) && mt < packReuse*want && spread(nt, k.nr, job.n) >= spread(mt, k.mr, job.m) {
+		byRows = false
+	}
 	tiles := nt
 	if byRows {
 		tiles = mt
@@ -265,7 +288,7 @@ func (w *gemmWorker) run(k *kernel) {
 			// A kernel that handles partial tiles can read a row-major op(B)
 			// in place: its rows are already contiguous runs of columns.
 			// That saves the copy when few A panels share the B block.
-			direct := k.partial && j.tB == NoTrans && j.m <= directMaxM
+			direct := j.direct(k)
 			if !direct {
 				packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
 			}

@@ -9,8 +9,9 @@ import (
 
 // Inference runs a model's forward pass for detection: batch norm folded
 // into the conv weights (W' = γ/√(var+ε)·W, b' = β − γ·mean/√(var+ε)), bias
-// and leaky ReLU fused after each GEMM, and activation buffers reused
-// between calls and between layers whose outputs are no longer needed.
+// and leaky ReLU fused after each GEMM, a residual add fused too when a conv
+// feeds only the shortcut after it, and activation buffers reused between
+// calls and between layers whose outputs are no longer needed.
 // It snapshots the parameters when created: call NewInference again after
 // changing the model. An Inference is not safe for concurrent use.
 type Inference struct {
@@ -22,6 +23,7 @@ type Inference struct {
 	// Buffers for the last input shape seen.
 	n, h, wd int
 	plan     *Plan
+	fused    []bool      // per layer: a conv that also does the shortcut after it
 	slot     []int       // per layer: buffer index holding its output
 	bufs     [][]float32 // activation buffers, shared by layers that do not overlap in time
 	outs     []*mat.Tensor
@@ -62,9 +64,15 @@ func (inf *Inference) Forward(x *mat.Tensor) ([]*mat.Tensor, error) {
 		y := inf.outs[i]
 		switch l.Kind {
 		case Convolutional:
-			conv.Conv2DInfer(inf.ws, y, prev, inf.w[l.Conv], inf.b[l.Conv], l.Stride, l.Size/2, activation(l))
+			var res *mat.Tensor // y = act(conv) + out[From] of the next layer
+			if inf.fused[i] {
+				res = inf.outs[a.Layers[i+1].From]
+			}
+			conv.Conv2DInferAdd(inf.ws, y, prev, inf.w[l.Conv], inf.b[l.Conv], l.Stride, l.Size/2, activation(l), res)
 		case Shortcut:
-			conv.Add(y, prev, inf.outs[l.From])
+			if !inf.fused[i-1] {
+				conv.Add(y, prev, inf.outs[l.From])
+			}
 		case Route:
 			if len(l.Layers) > 1 {
 				xs := make([]*mat.Tensor, len(l.Layers))
@@ -108,11 +116,33 @@ func (inf *Inference) prepare(n, h, w int) error {
 	}
 	a := inf.Arch
 	L := len(a.Layers)
+	readers := make([]int, L) // layers reading each layer's output
+	for i, l := range a.Layers {
+		if i > 0 && l.Kind != Route {
+			readers[i-1]++
+		}
+		switch l.Kind {
+		case Shortcut:
+			readers[l.From]++
+		case Route:
+			for _, src := range l.Layers {
+				readers[src]++
+			}
+		}
+	}
+	// A conv read only by the shortcut right after it writes the sum: the
+	// shortcut's output is the conv's buffer, and its residual input must
+	// live while the conv runs.
+	inf.fused = make([]bool, L)
+	for i, l := range a.Layers[:L-1] {
+		next := a.Layers[i+1]
+		inf.fused[i] = l.Kind == Convolutional && next.Kind == Shortcut && next.From != i && readers[i] == 1
+	}
 	root := make([]int, L) // the layer whose buffer holds layer i's output
 	for i, l := range a.Layers {
 		root[i] = i
 		switch {
-		case l.Kind == YOLO:
+		case l.Kind == YOLO, l.Kind == Shortcut && inf.fused[i-1]:
 			root[i] = root[i-1]
 		case l.Kind == Route && len(l.Layers) == 1:
 			root[i] = root[l.Layers[0]]
@@ -132,6 +162,9 @@ func (inf *Inference) prepare(n, h, w int) error {
 			for _, src := range l.Layers {
 				use(src, i)
 			}
+		}
+		if inf.fused[i] {
+			use(a.Layers[i+1].From, i)
 		}
 	}
 	for _, hd := range a.Heads {
