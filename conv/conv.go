@@ -199,27 +199,82 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	if dx != nil && !dx.SameShape(x) || dw != nil && !dw.SameShape(w) {
 		panic(errShape)
 	}
-	// Each image's dW goes to its own slice of pdw; they are added into dw in
-	// image order at the end, so the sum is the same whichever worker did
-	// which image, and for any number of workers.
+	// The work is cut into units, each a run of whole col tiles of one
+	// image: the image itself, or for small batches a few chunks of it, so
+	// that the crew has enough units to share (bwdChunks). Each unit's dW
+	// goes to its own slice of pdw; they are added into dw in unit order at
+	// the end, so the sum is the same whichever worker did which unit, and
+	// for any number of workers. Chunks of one image write overlapping dX
+	// rows, so they run in two phases, even chunks then odd ones; chunks
+	// two apart never touch the same dX pixel.
+	chunks := g.bwdChunks()
 	var pdw []float32
 	if dw != nil {
-		pdw = ws.crew.imageDW(g.n * len(dw.Data))
+		pdw = ws.crew.imageDW(g.n * chunks * len(dw.Data))
 	}
 	dxd := data(dx)
-	if p := ws.crew.parts(g.n); p > 1 {
-		ws.crew.spread(job{kind: backwardJob, g: g, dx: dxd, dw: pdw, dy: dy.Data, x: x.Data, w: w.Data}, g.n, p)
-	} else {
-		g.backwardImages(ws.crew, ws.crew.members[0], ws.gemm, dxd, pdw, dy.Data, x.Data, w.Data, 0, g.n)
-	}
-	if dw != nil { // dw += Σ pdw in image order, chunks shared among the crew
-		chunks := (len(dw.Data) + l1Chunk - 1) / l1Chunk
-		if p := ws.crew.parts(chunks); p > 1 && (g.n+2)*len(dw.Data) >= minSplit {
-			ws.crew.spread(job{kind: sumJob, g: g, dw: dw.Data, dy: pdw}, chunks, p)
+	for phase := range min(2, chunks) {
+		perImage := (chunks - phase + 1) / 2 // the chunks phase, phase+2, …
+		if chunks == 1 {
+			perImage = 1
+		}
+		units := g.n * perImage
+		j := job{kind: backwardJob, g: g, dx: dxd, dw: pdw, dy: dy.Data, x: x.Data, w: w.Data, chunks: chunks, phase: phase}
+		if p := ws.crew.parts(units); p > 1 {
+			ws.crew.spread(j, units, p)
 		} else {
-			sumImages(dw.Data, pdw, g.n, 0, chunks)
+			g.backwardUnits(ws.crew, ws.crew.members[0], ws.gemm, &j, 0, units)
 		}
 	}
+	if dw != nil { // dw += Σ pdw in unit order, pieces shared among the crew
+		slots := g.n * chunks
+		pieces := (len(dw.Data) + l1Chunk - 1) / l1Chunk
+		j := job{kind: sumJob, g: g, dw: dw.Data, dy: pdw, chunks: slots}
+		if p := ws.crew.parts(pieces); p > 1 && (slots+2)*len(dw.Data) >= minSplit {
+			ws.crew.spread(j, pieces, p)
+		} else {
+			sumImages(dw.Data, pdw, slots, 0, pieces)
+		}
+	}
+}
+
+// minBwdUnits is the number of units a backward pass is cut into at
+// least, where the images have enough col tiles: two per worker of a
+// two-worker crew. It is a constant, not the crew's size, so that the
+// result does not depend on the number of workers.
+const minBwdUnits = 4
+
+// bwdChunks is the number of chunks each image's output pixels are cut into
+// for the backward pass: enough for minBwdUnits units in all, each chunk a
+// run of whole col tiles at least bwdRows() output rows long (so that the
+// dX rows of chunks two apart cannot meet). It depends on the shape alone.
+func (g geom) bwdChunks() int {
+	hw, nb := g.ho*g.wo, g.tile()
+	tiles := (hw + nb - 1) / nb
+	for c := min(tiles, (minBwdUnits+g.n-1)/g.n); c > 1; c-- {
+		shortest := hw
+		for i := range c {
+			p0, p1 := g.chunkPixels(c, i)
+			shortest = min(shortest, p1-p0)
+		}
+		if shortest >= g.bwdRows()*g.wo {
+			return c
+		}
+	}
+	return 1
+}
+
+// bwdRows is the number of output rows a chunk must span: with at least
+// r − 1 whole rows, a chunk separates the input rows of its neighbours by
+// r·s rows, more than the k − 1 rows a kernel reaches across.
+func (g geom) bwdRows() int { return (g.k+g.s-2)/g.s + 2 }
+
+// chunkPixels returns the output pixels [p0, p1) of chunk i of c: whole col
+// tiles, the tiles shared out evenly.
+func (g geom) chunkPixels(c, i int) (p0, p1 int) {
+	hw, nb := g.ho*g.wo, g.tile()
+	tiles := (hw + nb - 1) / nb
+	return min(hw, tiles*i/c*nb), min(hw, tiles*(i+1)/c*nb)
 }
 
 // l1Chunk is the number of floats (16 KB) that the fused elementwise passes
@@ -248,43 +303,54 @@ func data(t *mat.Tensor) []float32 {
 	return t.Data
 }
 
-// backwardImages computes the gradients of images [n0, n1): it adds dX into
-// dx and writes image n's dW into pdw[n·|W| : (n+1)·|W|] (either may be
-// nil), with gemm and m's col buffer; a crew c, if not nil, shares each
-// tile's im2col and col2im.
-func (g geom) backwardImages(c *crew, m *member, gemm *mat.Gemm, dx, pdw, dy, x, w []float32, n0, n1 int) {
+// backwardUnits computes units [u0, u1) of job j's phase: unit u is chunk
+// phase + 2·(u mod perImage) of image u / perImage (the whole image when
+// j.chunks is 1). It adds the unit's dX into j.dx and writes its dW into
+// slot image·chunks + chunk of j.dw (either may be nil), with gemm and m's
+// col buffer; a crew c, if not nil, shares each tile's im2col and col2im.
+func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 int) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
 	xs, ys := g.cin*g.h*g.w, g.cout*hw
 	nb := g.tile()
-	for n := n0; n < n1; n++ {
-		xn, dyn := x[n*xs:(n+1)*xs], dy[n*ys:(n+1)*ys]
-		var dw []float32
-		if pdw != nil {
-			dw = pdw[n*len(w) : (n+1)*len(w)]
+	step, perImage := 2, (j.chunks-j.phase+1)/2
+	if j.chunks == 1 {
+		step, perImage = 1, 1
+	}
+	for u := u0; u < u1; u++ {
+		n, chunk := u/perImage, j.phase+step*(u%perImage)
+		xn, dyn := j.x[n*xs:(n+1)*xs], j.dy[n*ys:(n+1)*ys]
+		var dxn, dw []float32
+		if j.dx != nil {
+			dxn = j.dx[n*xs : (n+1)*xs]
 		}
+		if j.dw != nil {
+			slot := n*j.chunks + chunk
+			dw = j.dw[slot*len(j.w) : (slot+1)*len(j.w)]
+		}
+		q0, q1 := g.chunkPixels(j.chunks, chunk)
 		if g.direct() {
-			if dw != nil { // dW_n[Cout, Cin] = dY[Cout, HW] · x[Cin, HW]ᵀ
-				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, hw, 1, dyn, hw, xn, hw, 0, dw, ckk)
+			if dw != nil { // dW_u[Cout, Cin] = dY[Cout, q0:q1] · x[Cin, q0:q1]ᵀ
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, q1-q0, 1, dyn[q0:], hw, xn[q0:], hw, 0, dw, ckk)
 			}
-			if dx != nil { // dX[Cin, HW] += W[Cout, Cin]ᵀ · dY[Cout, HW]
-				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, hw, g.cout, 1, w, ckk, dyn, hw, 1, dx[n*xs:(n+1)*xs], hw)
+			if dxn != nil { // dX[Cin, q0:q1] += W[Cout, Cin]ᵀ · dY[Cout, q0:q1]
+				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, q1-q0, g.cout, 1, j.w, ckk, dyn[q0:], hw, 1, dxn[q0:], hw)
 			}
 			continue
 		}
-		for p0 := 0; p0 < hw; p0 += nb {
-			p1 := min(p0+nb, hw)
+		for p0 := q0; p0 < q1; p0 += nb {
+			p1 := min(p0+nb, q1)
 			col := m.colBuf(ckk * (p1 - p0))
-			if dw != nil { // dW_n[Cout, Cin·k·k] (+)= dY[Cout, p0:p1] · colᵀ
+			if dw != nil { // dW_u[Cout, Cin·k·k] (+)= dY[Cout, p0:p1] · colᵀ
 				g.fillCol(c, col, xn, p0, p1)
 				beta := float32(1)
-				if p0 == 0 {
-					beta = 0 // the first tile starts image n's sum
+				if p0 == q0 {
+					beta = 0 // the first tile starts the unit's sum
 				}
 				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, beta, dw, ckk)
 			}
-			if dx != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
-				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, w, ckk, dyn[p0:], hw, 0, col, p1-p0)
-				g.drainCol(c, dx[n*xs:(n+1)*xs], col, p0, p1)
+			if dxn != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
+				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, j.w, ckk, dyn[p0:], hw, 0, col, p1-p0)
+				g.drainCol(c, dxn, col, p0, p1)
 			}
 		}
 	}

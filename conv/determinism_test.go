@@ -10,36 +10,76 @@ import (
 )
 
 // TestConvWorkersBitIdentical checks that forward and backward give the same
-// bits for 1, 2 and 3 workers: the trainer's determinism rests on it.
+// bits for 1, 2 and 3 workers: the trainer's determinism rests on it. The
+// cases cover a batch of whole images, and batches of one and two images
+// whose backward pass is cut into chunks of col tiles (bwdChunks), with a
+// 3×3 kernel (chunks in two phases), stride 2, and a 1×1 one.
 func TestConvWorkersBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	// |W| = 18432 floats: the sum of the per-image dW is shared out too.
-	x, w := randTensor(r, 4, 32, 16, 16), randTensor(r, 64, 32, 3, 3)
-	dy := randTensor(r, 4, 64, 16, 16)
-	var ref [3]*mat.Tensor
-	for _, workers := range []int{1, 2, 3} {
-		ws := NewWorkspace(workers)
-		y := mat.New(4, 64, 16, 16)
-		Conv2DForward(ws, y, x, w, 1, 1)
-		dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
-		Conv2DBackward(ws, dx, dw, dy, x, w, 1, 1)
-		if ref[0] == nil {
-			ref = [3]*mat.Tensor{y, dw, dx}
-			continue
-		}
-		for i := range dx.Data {
-			if dx.Data[i] != ref[2].Data[i] {
-				t.Fatalf("workers=%d: dx differs at %d", workers, i)
+	for _, c := range []convCase{
+		// |W| = 18432 floats: the sum of the per-image dW is shared out too.
+		{4, 32, 16, 16, 64, 3, 1, 1},
+		{1, 32, 70, 64, 64, 3, 1, 1},
+		{2, 16, 130, 120, 24, 3, 2, 1},
+		{1, 300, 60, 60, 40, 1, 1, 0},
+	} {
+		x, w := randTensor(r, c.n, c.cin, c.h, c.w), randTensor(r, c.cout, c.cin, c.k, c.k)
+		ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)
+		dy := randTensor(r, c.n, c.cout, ho, wo)
+		g := geom{n: c.n, cin: c.cin, k: c.k, s: c.s, p: c.p, h: c.h, w: c.w, ho: ho, wo: wo}
+		t.Logf("%+v: %d backward chunks per image", c, g.bwdChunks())
+		var ref [3]*mat.Tensor
+		for _, workers := range []int{1, 2, 3} {
+			ws := NewWorkspace(workers)
+			y := mat.New(c.n, c.cout, ho, wo)
+			Conv2DForward(ws, y, x, w, c.s, c.p)
+			dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
+			Conv2DBackward(ws, dx, dw, dy, x, w, c.s, c.p)
+			if ref[0] == nil {
+				ref = [3]*mat.Tensor{y, dw, dx}
+				continue
+			}
+			for i, name := range []string{"y", "dw", "dx"} {
+				got := [3]*mat.Tensor{y, dw, dx}[i]
+				for e := range got.Data {
+					if got.Data[e] != ref[i].Data[e] {
+						t.Fatalf("%+v workers=%d: %s differs at %d", c, workers, name, e)
+					}
+				}
 			}
 		}
-		for i := range y.Data {
-			if y.Data[i] != ref[0].Data[i] {
-				t.Fatalf("workers=%d: y differs at %d", workers, i)
-			}
+	}
+}
+
+// TestBwdChunks: the chunking of the backward pass for batches of 1, 2 and
+// 4 images of a tiled layer, and chunks two apart leave a gap of input rows.
+func TestBwdChunks(t *testing.T) {
+	for _, tc := range []struct {
+		c    convCase
+		want int
+	}{
+		{convCase{1, 32, 70, 64, 64, 3, 1, 1}, 4}, // 5 tiles
+		{convCase{2, 32, 70, 64, 64, 3, 1, 1}, 2},
+		{convCase{4, 32, 70, 64, 64, 3, 1, 1}, 1},
+		{convCase{1, 32, 16, 16, 64, 3, 1, 1}, 1},  // one tile
+		{convCase{1, 32, 20, 300, 64, 3, 1, 1}, 3}, // 6 tiles of 1008 px: one is shorter than 4 rows of 300, two are not
+		{convCase{1, 32, 6, 600, 64, 3, 1, 1}, 1},  // 4 tiles of 912 px: no chunk of whole tiles spans 4 rows of 600
+	} {
+		c := tc.c
+		ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)
+		g := geom{n: c.n, cin: c.cin, k: c.k, s: c.s, p: c.p, h: c.h, w: c.w, ho: ho, wo: wo}
+		got := g.bwdChunks()
+		if got != tc.want {
+			t.Errorf("%+v: %d chunks, want %d", c, got, tc.want)
 		}
-		for i := range dw.Data {
-			if dw.Data[i] != ref[1].Data[i] {
-				t.Fatalf("workers=%d: dw differs at %d", workers, i)
+		for i := 0; i+2 < got; i++ {
+			// Input rows reached: oy·s − p … oy·s − p + k − 1.
+			_, a1 := g.chunkPixels(got, i)
+			b0, _ := g.chunkPixels(got, i+2)
+			lastA := ((a1-1)/wo)*c.s - c.p + c.k - 1
+			firstB := (b0/wo)*c.s - c.p
+			if firstB <= lastA {
+				t.Errorf("%+v: chunks %d and %d both reach input row %d", c, i, i+2, firstB)
 			}
 		}
 	}

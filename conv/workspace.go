@@ -62,7 +62,7 @@ type crew struct {
 	members []*member
 	jobs    []chan job
 	wg      sync.WaitGroup
-	pdw     []float32 // per-image dW of the current backward call [N, |W|]
+	pdw     []float32 // per-unit dW of the current backward call [units, |W|]
 }
 
 // member is one worker's private scratch.
@@ -85,7 +85,7 @@ const (
 	im2colJob   jobKind = iota // im2col of channels [c0, c1), pixels [p0, p1)
 	col2imJob                  // col2im of channels [c0, c1), pixels [p0, p1)
 	forwardJob                 // output (image, tile) pairs [i0, i1)
-	backwardJob                // the gradients of images [i0, i1)
+	backwardJob                // the gradients of units [i0, i1) (see Conv2DBackward)
 	sumJob                     // dw += the per-image dW in dy, chunks [i0, i1)
 )
 
@@ -99,6 +99,7 @@ type job struct {
 	y, w, dx, dw   []float32 // forwardJob, backwardJob
 	dy             []float32
 	i0, i1         int
+	chunks, phase  int // backwardJob: chunks per image and phase (sumJob: chunks = slots)
 	epi            epilogue
 }
 
@@ -119,9 +120,9 @@ func (m *member) run(j *job) {
 	case forwardJob:
 		j.g.forwardTiles(nil, m, m.gemm, j.y, j.x, j.w, j.epi, j.i0, j.i1)
 	case backwardJob:
-		j.g.backwardImages(nil, m, m.gemm, j.dx, j.dw, j.dy, j.x, j.w, j.i0, j.i1)
+		j.g.backwardUnits(nil, m, m.gemm, j, j.i0, j.i1)
 	case sumJob:
-		sumImages(j.dw, j.dy, j.g.n, j.i0, j.i1)
+		sumImages(j.dw, j.dy, j.chunks, j.i0, j.i1)
 	}
 }
 
