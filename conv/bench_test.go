@@ -117,3 +117,37 @@ func BenchmarkKernels(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinograd compares the two inference paths of the 3×3 stride-1
+// Darknet-53 shapes, bias and leaky included: im2col + GEMM
+// (Conv2DInfer) and F(2×2, 3×3) (Conv2DWinograd). GFLOP/s counts the
+// direct convolution's 2·Cout·Cin·9·H·W for both, so the figures compare
+// times.
+func BenchmarkWinograd(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, l := range darknet53Shapes() {
+		if l.k != 3 || l.s != 1 || l.cin < 32 {
+			continue
+		}
+		for _, n := range []int{1, 4} {
+			x, w := randTensor(r, n, l.cin, l.h, l.h), randTensor(r, l.cout, l.cin, 3, 3)
+			u, bias := WinogradWeights(w), randTensor(r, l.cout).Data
+			y := mat.New(n, l.cout, l.h, l.h)
+			ws := NewWorkspace(0)
+			run := map[string]func(){
+				"im2col":   func() { Conv2DInfer(ws, y, x, w, bias, 1, 1, Leaky) },
+				"winograd": func() { Conv2DWinograd(ws, y, x, u, bias, Leaky, nil) },
+			}
+			for _, impl := range []string{"im2col", "winograd"} {
+				b.Run(fmt.Sprintf("impl=%s/n=%d/%v", impl, n, l), func(b *testing.B) {
+					b.ReportAllocs()
+					run[impl]() // untimed: grows the workspace
+					for b.Loop() {
+						run[impl]()
+					}
+					reportGFLOPs(b, l.flops(n))
+				})
+			}
+		}
+	}
+}

@@ -89,21 +89,26 @@ func (e *epilogue) apply(y []float32, n, cout, hw, p0, p1 int) {
 		return
 	}
 	for co := range cout {
-		row := y[co*hw+p0 : co*hw+p1]
-		var b float32
-		if e.bias != nil {
-			b = e.bias[co]
-		}
-		switch {
-		case e.act == Leaky:
-			affineLeaky(row, row, 1, b)
-		case b != 0:
-			affine(row, row, 1, b)
-		}
-		if e.res != nil {
-			off := n*cout*hw + co*hw
-			addTo(row, e.res[off+p0:off+p1])
-		}
+		e.applyRow(y[co*hw+p0:co*hw+p1], n, co, cout, hw, p0)
+	}
+}
+
+// applyRow runs the epilogue over row, the pixels [p0, p0 + len(row)) of
+// channel co of image n.
+func (e *epilogue) applyRow(row []float32, n, co, cout, hw, p0 int) {
+	var b float32
+	if e.bias != nil {
+		b = e.bias[co]
+	}
+	switch {
+	case e.act == Leaky:
+		affineLeaky(row, row, 1, b)
+	case b != 0:
+		affine(row, row, 1, b)
+	}
+	if e.res != nil {
+		off := (n*cout+co)*hw + p0
+		addTo(row, e.res[off:off+len(row)])
 	}
 }
 

@@ -215,11 +215,13 @@ func testNoAlloc(t *testing.T, r *rand.Rand, ws *Workspace) {
 	y, dy := mat.New(2, 8, 5, 5), randTensor(r, 2, 8, 5, 5)
 	dx, dw := mat.New(x.Shape...), mat.New(w.Shape...)
 	bias := make([]float32, 8)
+	u, ys, res := WinogradWeights(w), mat.New(2, 8, 9, 9), randTensor(r, 2, 8, 9, 9)
 	run := func() {
 		Conv2DForward(ws, y, x, w, 2, 1)
 		Conv2DBackward(ws, dx, dw, dy, x, w, 2, 1)
 		Conv2DInfer(ws, y, x, w, bias, 2, 1, Leaky)
 		Conv2DInferAdd(ws, y, x, w, bias, 2, 1, Leaky, dy)
+		Conv2DWinograd(ws, ys, x, u, bias, Leaky, res)
 	}
 	run()
 	if a := testing.AllocsPerRun(5, run); a != 0 {

@@ -25,6 +25,18 @@ import (
 type Workspace struct {
 	gemm *mat.Gemm // all workers, for layers that do not split into pieces
 	crew *crew
+	v, m []float32 // Conv2DWinograd's transformed inputs and products
+}
+
+// winoBufs returns Conv2DWinograd's two block buffers, grown as needed.
+func (ws *Workspace) winoBufs(nv, nm int) (v, m []float32) {
+	if cap(ws.v) < nv {
+		ws.v = make([]float32, nv)
+	}
+	if cap(ws.m) < nm {
+		ws.m = make([]float32, nm)
+	}
+	return ws.v[:nv], ws.m[:nm]
 }
 
 // NewWorkspace returns a Workspace with the given number of workers
@@ -69,6 +81,14 @@ type crew struct {
 type member struct {
 	gemm *mat.Gemm // one thread
 	col  []float32 // im2col tile [Cin·k·k, ≤ HW]
+	row  []float32 // Conv2DWinograd's padded input rows
+}
+
+func (m *member) rowBuf(n int) []float32 {
+	if cap(m.row) < n {
+		m.row = make([]float32, n)
+	}
+	return m.row[:n]
 }
 
 func (m *member) colBuf(n int) []float32 {
@@ -87,6 +107,9 @@ const (
 	forwardJob                 // output (image, tile) pairs [i0, i1)
 	backwardJob                // the gradients of units [i0, i1) (see Conv2DBackward)
 	sumJob                     // dw += the per-image dW in dy, chunks [i0, i1)
+	winoInJob                  // Winograd input transform, channels [c0, c1)
+	winoGemmJob                // Winograd products ξ in [c0, c1)
+	winoOutJob                 // Winograd output transform, channels [c0, c1)
 )
 
 // job is one worker's share of a call. It travels by value, so handing it
@@ -123,6 +146,12 @@ func (m *member) run(j *job) {
 		j.g.backwardUnits(nil, m, m.gemm, j, j.i0, j.i1)
 	case sumJob:
 		sumImages(j.dw, j.dy, j.chunks, j.i0, j.i1)
+	case winoInJob:
+		j.g.winoIn(j.col, j.x, m.rowBuf(4*(j.g.w+3)), j.p0, j.p1, j.c0, j.c1)
+	case winoGemmJob:
+		j.g.winoGemm(m.gemm, j.y, j.w, j.x, j.p0, j.c0, j.c1)
+	case winoOutJob:
+		j.g.winoOut(j.y, j.col, m.rowBuf(4*(j.g.w+1)), j.i0, j.p0, j.p1, j.c0, j.c1, j.epi)
 	}
 }
 
@@ -163,6 +192,22 @@ func (c *crew) imageDW(n int) []float32 {
 // minColWork is the number of col elements below which another worker
 // costs more in hand-over than it saves.
 const minColWork = 1 << 15
+
+// share runs job j over [0, n) (channels), cut into contiguous ranges
+// [c0, c1) among the crew when the whole job touches at least minColWork
+// floats per worker; work is the floats per unit of n.
+func (c *crew) share(j job, n, work int) {
+	parts := min(len(c.members), n, max(1, n*work/minColWork))
+	for i := 1; i < parts; i++ {
+		ji := j
+		ji.c0, ji.c1 = n*i/parts, n*(i+1)/parts
+		c.wg.Add(1)
+		c.jobs[i-1] <- ji
+	}
+	j.c0, j.c1 = 0, n/parts
+	c.members[0].run(&j)
+	c.wg.Wait()
+}
 
 // split runs an im2col or col2im job over all its channels, shared among
 // the crew by input channels: each worker's rows of col (and planes of dX)

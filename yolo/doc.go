@@ -42,8 +42,10 @@
 // # Two forward passes
 //
 // Inference (NewInference) folds batch norm into the conv weights and runs
-// conv.Conv2DInfer with a fused bias + leaky epilogue, reusing activation
-// buffers; Detector wraps it with letterbox, decode, postprocess and NMS
+// conv.Conv2DInferAdd with a fused bias + leaky (+ residual, when a conv
+// feeds only the shortcut after it) epilogue, or conv.Conv2DWinograd for
+// the 3×3 convolutions where conv.WinogradPays (SetWinograd(false) turns
+// that off), reusing activation buffers; Detector wraps it with letterbox, decode, postprocess and NMS
 // for a batch of images. TrainNet (NewTrainNet) records the same network on
 // an autograd.Tape — batch norm with batch statistics in training mode or
 // running statistics for validation — and returns the raw heads as Vars to

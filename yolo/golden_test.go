@@ -278,11 +278,22 @@ func TestGoldenForward(t *testing.T) {
 			}
 			_, m, x, refs := goldenForward(t, gc.dir)
 			inf := NewInference(m, 0)
+			// The default (the golden sizes are too small for Winograd to
+			// pay anywhere), then F(2×2, 3×3) on every 3×3 stride-1 conv.
+			for _, mode := range []winoMode{winoWherePays, winoEverywhere} {
+				inf.winograd, inf.plan = mode, nil
+				got, err := inf.Forward(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkHeads(t, fmt.Sprintf("inference (winograd mode %d)", mode), got, refs)
+			}
+			inf.SetWinograd(false)
 			got, err := inf.Forward(x)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkHeads(t, "inference", got, refs)
+			checkHeads(t, "inference (no winograd)", got, refs)
 		})
 	}
 }

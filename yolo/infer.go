@@ -18,7 +18,12 @@ type Inference struct {
 	Arch *Arch
 	w    []*mat.Tensor // per conv: folded kernel [Cout, Cin, k, k]
 	b    [][]float32   // per conv: folded bias (BN) or the head bias [Cout]
+	u    []*mat.Tensor // per conv: Winograd weights [16, Cout, Cin] where it pays, else nil
 	ws   *conv.Workspace
+
+	// winograd says which 3×3 stride-1 convolutions use F(2×2, 3×3):
+	// where conv.WinogradPays (the default), everywhere (tests), or nowhere.
+	winograd winoMode
 
 	// Buffers for the last input shape seen.
 	n, h, wd int
@@ -68,7 +73,11 @@ func (inf *Inference) Forward(x *mat.Tensor) ([]*mat.Tensor, error) {
 			if inf.fused[i] {
 				res = inf.outs[a.Layers[i+1].From]
 			}
-			conv.Conv2DInferAdd(inf.ws, y, prev, inf.w[l.Conv], inf.b[l.Conv], l.Stride, l.Size/2, activation(l), res)
+			if u := inf.u[l.Conv]; u != nil {
+				conv.Conv2DWinograd(inf.ws, y, prev, u, inf.b[l.Conv], activation(l), res)
+			} else {
+				conv.Conv2DInferAdd(inf.ws, y, prev, inf.w[l.Conv], inf.b[l.Conv], l.Stride, l.Size/2, activation(l), res)
+			}
 		case Shortcut:
 			if !inf.fused[i-1] {
 				conv.Add(y, prev, inf.outs[l.From])
@@ -93,6 +102,40 @@ func (inf *Inference) Forward(x *mat.Tensor) ([]*mat.Tensor, error) {
 		heads[h] = inf.outs[a.Convs[a.Heads[h].Conv]]
 	}
 	return heads, nil
+}
+
+type winoMode int
+
+const (
+	winoWherePays winoMode = iota
+	winoEverywhere
+	winoNowhere
+)
+
+// SetWinograd turns the F(2×2, 3×3) path of the 3×3 stride-1 convolutions
+// on (where conv.WinogradPays, the default) or off (im2col + GEMM for all,
+// which rounds like the training path).
+func (inf *Inference) SetWinograd(on bool) {
+	inf.winograd = winoNowhere
+	if on {
+		inf.winograd = winoWherePays
+	}
+	inf.plan = nil // lay out again
+}
+
+// useWinograd reports whether conv layer l, on input shape in, takes the
+// Winograd path.
+func (inf *Inference) useWinograd(l Layer, in Shape) bool {
+	if l.Kind != Convolutional || l.Size != 3 || l.Stride != 1 {
+		return false
+	}
+	switch inf.winograd {
+	case winoEverywhere:
+		return true
+	case winoWherePays:
+		return conv.WinogradPays(in.C, in.H, in.W)
+	}
+	return false
 }
 
 func activation(l Layer) conv.Activation {
@@ -196,6 +239,22 @@ func (inf *Inference) prepare(n, h, w int) error {
 	for i := range a.Layers {
 		s := p.Out[i]
 		inf.outs[i] = mat.FromData(inf.bufs[inf.slot[i]][:n*s.Size()], n, s.C, s.H, s.W)
+	}
+	// Winograd weights for the convolutions that take that path at this
+	// size; kept across sizes, dropped where no longer used.
+	if inf.u == nil {
+		inf.u = make([]*mat.Tensor, len(inf.w))
+	}
+	for i, l := range a.Layers {
+		if l.Kind != Convolutional {
+			continue
+		}
+		switch use := inf.useWinograd(l, p.In[i]); {
+		case use && inf.u[l.Conv] == nil:
+			inf.u[l.Conv] = conv.WinogradWeights(inf.w[l.Conv])
+		case !use:
+			inf.u[l.Conv] = nil
+		}
 	}
 	inf.plan, inf.n, inf.h, inf.wd = p, n, h, w
 	return nil
