@@ -13,6 +13,7 @@ var kernelTable = []kernels{{
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
 	leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
+	winoInRow: winoInRowAVX2, winoOutRow: winoOutRowAVX2,
 }, genericKernels}
 
 // affineAVX is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -76,3 +77,46 @@ func leakySumsAVX2(g, y []float32, beta float32) (sg, sgp float32)
 //
 //go:noescape
 func pool2GradAVX2(d0, d1, r0, r1, dy []float32)
+
+// winoInRowAVX2 is winoInRowGeneric: eight tiles at a time in assembly,
+// a remainder by one more block of eight ending at the last tile (tiles
+// are independent, so recomputing a few is harmless), fewer than eight in
+// Go.
+func winoInRowAVX2(v []float32, sv int, eo []float32, l, tw int) {
+	if tw < 8 {
+		winoInRowGeneric(v, sv, eo, l, tw)
+		return
+	}
+	_, _ = v[15*sv+tw-1], eo[7*l+tw] // the kernel's last reads and writes
+	n8 := tw &^ 7
+	winoInRow8AVX2(&v[0], sv, &eo[0], l, n8)
+	if n8 < tw {
+		winoInRow8AVX2(&v[tw-8], sv, &eo[tw-8], l, 8)
+	}
+}
+
+// winoInRow8AVX2 is winoInRowGeneric for n tiles, n a multiple of 8, on
+// raw pointers (checked by the caller).
+//
+//go:noescape
+func winoInRow8AVX2(v *float32, sv int, eo *float32, l, n int)
+
+// winoOutRowAVX2 is winoOutRowGeneric, cut as winoInRowAVX2.
+func winoOutRowAVX2(r0, r1, m []float32, sm, tw int) {
+	if tw < 8 {
+		winoOutRowGeneric(r0, r1, m, sm, tw)
+		return
+	}
+	_, _, _ = r0[2*tw-1], r1[2*tw-1], m[15*sm+tw-1]
+	n8 := tw &^ 7
+	winoOutRow8AVX2(&r0[0], &r1[0], &m[0], sm, n8)
+	if n8 < tw {
+		winoOutRow8AVX2(&r0[2*(tw-8)], &r1[2*(tw-8)], &m[tw-8], sm, 8)
+	}
+}
+
+// winoOutRow8AVX2 is winoOutRowGeneric for n tiles, n a multiple of 8, on
+// raw pointers (checked by the caller).
+//
+//go:noescape
+func winoOutRow8AVX2(r0, r1, m *float32, sm, n int)

@@ -862,3 +862,185 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// WINO_IN_COLS stores one column of Bᵀ·(d·B) for eight tiles: with the
+// rows' values a, b, c, e in Y0 … Y3, it writes a − c, b + c, c − b, b − e
+// to (R14), (R14)+R9, (R14)+2·R9, (R14)+AX.
+#define WINO_IN_COLS \
+	VSUBPS  Y2, Y0, Y4 \
+	VADDPS  Y2, Y1, Y5 \
+	VSUBPS  Y1, Y2, Y6 \
+	VSUBPS  Y3, Y1, Y7 \
+	VMOVUPS Y4, (R14) \
+	VMOVUPS Y5, (R14)(R9*1) \
+	VMOVUPS Y6, (R14)(R9*2) \
+	VMOVUPS Y7, (R14)(AX*1)
+
+// func winoInRow8AVX2(v *float32, sv int, eo *float32, l, n int)
+//
+// Eight tiles per iteration. Patch row r's even and odd columns are at
+// E_r = eo + r·2l and O_r = E_r + l (floats); column c of d·B is, per row,
+// c=0: E[t] − E[t+1], c=1: O[t] + E[t+1], c=2: E[t+1] − O[t],
+// c=3: O[t] − O[t+1]; then v[c] = a − c, v[4+c] = b + c, v[8+c] = c − b,
+// v[12+c] = b − e over the rows (a, b, c, e). Same operations, same order
+// as winoInRowGeneric.
+TEXT ·winoInRow8AVX2(SB), NOSPLIT, $0-40
+	MOVQ v+0(FP), DI
+	MOVQ sv+8(FP), R8
+	MOVQ eo+16(FP), SI
+	MOVQ l+24(FP), R10
+	MOVQ n+32(FP), CX
+	SHLQ $2, R8            // sv in bytes
+	SHLQ $2, R10           // l in bytes: O_r = E_r + R10
+	LEAQ (SI)(R10*2), R11  // E_b
+	LEAQ (R11)(R10*2), R12 // E_c
+	LEAQ (R12)(R10*2), R13 // E_e
+	LEAQ (R8)(R8*1), R9
+	SHLQ $1, R9            // 4·sv bytes: from v[ξ] to v[ξ+4]
+	LEAQ (R9)(R9*2), AX    // 12·sv bytes
+
+inloop:
+	CMPQ CX, $8
+	JL   indone
+	MOVQ DI, R14           // v[c], c = 0
+
+	// column 0: E[t] − E[t+1]
+	VMOVUPS (SI), Y0
+	VSUBPS  4(SI), Y0, Y0
+	VMOVUPS (R11), Y1
+	VSUBPS  4(R11), Y1, Y1
+	VMOVUPS (R12), Y2
+	VSUBPS  4(R12), Y2, Y2
+	VMOVUPS (R13), Y3
+	VSUBPS  4(R13), Y3, Y3
+	WINO_IN_COLS
+	ADDQ    R8, R14
+
+	// column 1: O[t] + E[t+1]
+	VMOVUPS (SI)(R10*1), Y0
+	VADDPS  4(SI), Y0, Y0
+	VMOVUPS (R11)(R10*1), Y1
+	VADDPS  4(R11), Y1, Y1
+	VMOVUPS (R12)(R10*1), Y2
+	VADDPS  4(R12), Y2, Y2
+	VMOVUPS (R13)(R10*1), Y3
+	VADDPS  4(R13), Y3, Y3
+	WINO_IN_COLS
+	ADDQ    R8, R14
+
+	// column 2: E[t+1] − O[t]
+	VMOVUPS 4(SI), Y0
+	VSUBPS  (SI)(R10*1), Y0, Y0
+	VMOVUPS 4(R11), Y1
+	VSUBPS  (R11)(R10*1), Y1, Y1
+	VMOVUPS 4(R12), Y2
+	VSUBPS  (R12)(R10*1), Y2, Y2
+	VMOVUPS 4(R13), Y3
+	VSUBPS  (R13)(R10*1), Y3, Y3
+	WINO_IN_COLS
+	ADDQ    R8, R14
+
+	// column 3: O[t] − O[t+1]
+	VMOVUPS (SI)(R10*1), Y0
+	VSUBPS  4(SI)(R10*1), Y0, Y0
+	VMOVUPS (R11)(R10*1), Y1
+	VSUBPS  4(R11)(R10*1), Y1, Y1
+	VMOVUPS (R12)(R10*1), Y2
+	VSUBPS  4(R12)(R10*1), Y2, Y2
+	VMOVUPS (R13)(R10*1), Y3
+	VSUBPS  4(R13)(R10*1), Y3, Y3
+	WINO_IN_COLS
+
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $32, R13
+	SUBQ $8, CX
+	JMP  inloop
+
+indone:
+	VZEROUPPER
+	RET
+
+// func winoOutRow8AVX2(r0, r1, m *float32, sm, n int)
+//
+// Eight tiles per iteration: with m_ξ = m + ξ·sm, per row of the 4×4
+// products (m0 + m1) + m2 and (m1 − m2) − m3, then the upper outputs
+// (a + b) + c and the lower (b − c) − e, each pair of output columns
+// interleaved into 16 consecutive floats. Same operations, same order as
+// winoOutRowGeneric.
+TEXT ·winoOutRow8AVX2(SB), NOSPLIT, $0-40
+	MOVQ r0+0(FP), DI
+	MOVQ r1+8(FP), DX
+	MOVQ m+16(FP), SI
+	MOVQ sm+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHLQ $2, R8            // sm in bytes
+	LEAQ (R8)(R8*2), R9    // 3·sm bytes
+	LEAQ (SI)(R8*4), R10   // m_4
+	LEAQ (R10)(R8*4), R11  // m_8
+	LEAQ (R11)(R8*4), R12  // m_12
+
+outloop:
+	CMPQ CX, $8
+	JL   outdone
+	VMOVUPS (SI), Y0
+	VADDPS  (SI)(R8*1), Y0, Y0
+	VADDPS  (SI)(R8*2), Y0, Y0      // a0
+	VMOVUPS (SI)(R8*1), Y1
+	VSUBPS  (SI)(R8*2), Y1, Y1
+	VSUBPS  (SI)(R9*1), Y1, Y1      // a1
+	VMOVUPS (R10), Y2
+	VADDPS  (R10)(R8*1), Y2, Y2
+	VADDPS  (R10)(R8*2), Y2, Y2     // b0
+	VMOVUPS (R10)(R8*1), Y3
+	VSUBPS  (R10)(R8*2), Y3, Y3
+	VSUBPS  (R10)(R9*1), Y3, Y3     // b1
+	VMOVUPS (R11), Y4
+	VADDPS  (R11)(R8*1), Y4, Y4
+	VADDPS  (R11)(R8*2), Y4, Y4     // c0
+	VMOVUPS (R11)(R8*1), Y5
+	VSUBPS  (R11)(R8*2), Y5, Y5
+	VSUBPS  (R11)(R9*1), Y5, Y5     // c1
+	VMOVUPS (R12), Y6
+	VADDPS  (R12)(R8*1), Y6, Y6
+	VADDPS  (R12)(R8*2), Y6, Y6     // e0
+	VMOVUPS (R12)(R8*1), Y7
+	VSUBPS  (R12)(R8*2), Y7, Y7
+	VSUBPS  (R12)(R9*1), Y7, Y7     // e1
+
+	VADDPS Y2, Y0, Y8
+	VADDPS Y4, Y8, Y8               // upper, even columns
+	VADDPS Y3, Y1, Y9
+	VADDPS Y5, Y9, Y9               // upper, odd columns
+	VSUBPS Y4, Y2, Y10
+	VSUBPS Y6, Y10, Y10             // lower, even columns
+	VSUBPS Y5, Y3, Y11
+	VSUBPS Y7, Y11, Y11             // lower, odd columns
+
+	VUNPCKLPS  Y9, Y8, Y12          // u0 v0 u1 v1 | u4 v4 u5 v5
+	VUNPCKHPS  Y9, Y8, Y13          // u2 v2 u3 v3 | u6 v6 u7 v7
+	VPERM2F128 $0x20, Y13, Y12, Y14 // u0 v0 … u3 v3
+	VPERM2F128 $0x31, Y13, Y12, Y15 // u4 v4 … u7 v7
+	VMOVUPS    Y14, (DI)
+	VMOVUPS    Y15, 32(DI)
+	VUNPCKLPS  Y11, Y10, Y12
+	VUNPCKHPS  Y11, Y10, Y13
+	VPERM2F128 $0x20, Y13, Y12, Y14
+	VPERM2F128 $0x31, Y13, Y12, Y15
+	VMOVUPS    Y14, (DX)
+	VMOVUPS    Y15, 32(DX)
+
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $8, CX
+	JMP  outloop
+
+outdone:
+	VZEROUPPER
+	RET

@@ -13,6 +13,8 @@ var kernelTable = []kernels{{
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
 	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
+	// The Winograd transforms have no NEON version yet: the Go twins.
+	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
 }, genericKernels}
 
 // affineNEON is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.

@@ -22,6 +22,8 @@ type kernels struct {
 	scatterAdd2 func(dst, src []float32)
 	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
 	pool2Grad   func(d0, d1, r0, r1, dy []float32)
+	winoInRow   func(v []float32, sv int, eo []float32, l, tw int)
+	winoOutRow  func(r0, r1, m []float32, sm, tw int)
 }
 
 var genericKernels = kernels{
@@ -30,6 +32,7 @@ var genericKernels = kernels{
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
 	leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
+	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
 }
 
 // impl is the best available entry of the dispatch table, fixed at init.
@@ -59,6 +62,10 @@ func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
 	return impl.leakySums(g, y, beta)
 }
 func pool2Grad(d0, d1, r0, r1, dy []float32) { impl.pool2Grad(d0, d1, r0, r1, dy) }
+func winoInRow(v []float32, sv int, eo []float32, l, tw int) {
+	impl.winoInRow(v, sv, eo, l, tw)
+}
+func winoOutRow(r0, r1, m []float32, sm, tw int) { impl.winoOutRow(r0, r1, m, sm, tw) }
 
 // affineGeneric is: for i := range dst { dst[i] = a*src[i] + b }.
 // dst and src may be the same slice.
@@ -224,5 +231,48 @@ func pool2GradGeneric(d0, d1, r0, r1, dy []float32) {
 		d0[2*i+1] += gb
 		d1[2*i] += gc
 		d1[2*i+1] += gd
+	}
+}
+
+// winoInRowGeneric is the Winograd F(2×2, 3×3) input transform Bᵀ d B of
+// one row of tw tiles. The four rows of the tiles' 4×4 patches come split
+// into even and odd (padded) columns, each array L ≥ tw+1 long:
+//
+//	eo[r·2L + j] = d_r[2j],   eo[r·2L + L + j] = d_r[2j+1]   (r = 0 … 3)
+//
+// so tile t reads d_r[2t … 2t+3] = E_r[t], O_r[t], E_r[t+1], O_r[t+1]. Its
+// 16 values go to v[ξ·sv + t], ξ = 4·row + column of the 4×4 result.
+func winoInRowGeneric(v []float32, sv int, eo []float32, l, tw int) {
+	for t := range tw {
+		var rows [4][4]float32 // d·B, row by row
+		for r := range rows {
+			e, o := eo[r*2*l:], eo[r*2*l+l:]
+			rows[r] = [4]float32{e[t] - e[t+1], o[t] + e[t+1], e[t+1] - o[t], o[t] - o[t+1]}
+		}
+		a, b, c, d := &rows[0], &rows[1], &rows[2], &rows[3]
+		for col := range 4 { // Bᵀ·(d·B), column by column
+			v[col*sv+t] = a[col] - c[col]
+			v[(4+col)*sv+t] = b[col] + c[col]
+			v[(8+col)*sv+t] = c[col] - b[col]
+			v[(12+col)*sv+t] = b[col] - d[col]
+		}
+	}
+}
+
+// winoOutRowGeneric is the Winograd F(2×2, 3×3) output transform Aᵀ m A of
+// one row of tw tiles: with tile t's 16 products at m[ξ·sm + t], its 2×2
+// outputs go to r0[2t], r0[2t+1] (the upper output row) and r1[2t],
+// r1[2t+1] (the lower one).
+func winoOutRowGeneric(r0, r1, m []float32, sm, tw int) {
+	for t := range tw {
+		var s [4][2]float32 // m·A, row by row: (m0 + m1 + m2, m1 − m2 − m3)
+		for r := range s {
+			m0, m1, m2, m3 := m[4*r*sm+t], m[(4*r+1)*sm+t], m[(4*r+2)*sm+t], m[(4*r+3)*sm+t]
+			s[r] = [2]float32{m0 + m1 + m2, m1 - m2 - m3}
+		}
+		for c := range 2 { // Aᵀ·(m·A): (a + b + c, b − c − e)
+			r0[2*t+c] = s[0][c] + s[1][c] + s[2][c]
+			r1[2*t+c] = s[1][c] - s[2][c] - s[3][c]
+		}
 	}
 }

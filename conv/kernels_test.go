@@ -310,3 +310,48 @@ func testPool2GradOnce(t *testing.T, k kernels, r *rand.Rand, n, off int, nans b
 		t.Fatalf("Generic pool2Grad n=%d: d0 %v d1 %v, want %v %v (rows %v %v, dy %v)", n, e0, e1, g0, g1, r0, r1, dy)
 	}
 }
+
+// TestWinogradKernels runs the Winograd row transforms of every table entry
+// against their Generic twins, bit for bit, on rows of 0 … 41 tiles (the
+// assembly does eight at a time), with guard bands around every output.
+func TestWinogradKernels(t *testing.T) {
+	for _, k := range kernelTable {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			for tw := 0; tw <= 41; tw++ {
+				l := tw + 1 + r.IntN(3)
+				eo, _ := vec(r, 8*l, 0)
+				sv := tw + r.IntN(5) // stride between the 16 outputs
+				got, want := make([]float32, 16*sv+8), make([]float32, 16*sv+8)
+				for i := range got {
+					got[i], want[i] = sentinel, sentinel
+				}
+				k.winoInRow(got, sv, eo, l, tw)
+				winoInRowGeneric(want, sv, eo, l, tw)
+				if !same(got, want) {
+					t.Fatalf("winoInRow tw=%d l=%d sv=%d: differs from the Generic twin", tw, l, sv)
+				}
+				for xi := range 16 {
+					checkGuards(t, "winoInRow", got[xi*sv:(xi+1)*sv], 0, tw)
+				}
+
+				m, _ := vec(r, 16*sv, 0)
+				g0, g1 := make([]float32, 2*tw+8), make([]float32, 2*tw+8)
+				w0, w1 := make([]float32, 2*tw+8), make([]float32, 2*tw+8)
+				for i := range g0 {
+					g0[i], g1[i], w0[i], w1[i] = sentinel, sentinel, sentinel, sentinel
+				}
+				k.winoOutRow(g0, g1, m, sv, tw)
+				winoOutRowGeneric(w0, w1, m, sv, tw)
+				if !same(g0, w0) || !same(g1, w1) {
+					t.Fatalf("winoOutRow tw=%d sm=%d: differs from the Generic twin", tw, sv)
+				}
+				checkGuards(t, "winoOutRow", g0, 0, 2*tw)
+				checkGuards(t, "winoOutRow", g1, 0, 2*tw)
+			}
+		})
+	}
+}

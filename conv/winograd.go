@@ -65,17 +65,24 @@ func WinogradWeights(w *mat.Tensor) *mat.Tensor {
 // stride-1 layer with cin input channels on an h×w input, on this
 // project's machines. The transforms cost per channel and tile, the GEMMs
 // per channel pair, so thin layers lose; few tiles make the 16 GEMMs too
-// narrow. Measured with BenchmarkWinograd (two workers, batch 1 and 4) on
-// Darknet-53's shapes at 416×416: 256→512 at 26×26 (169 tiles) gains
-// 11–17 %; 512→1024 at 13×13 (49 tiles) loses 23 %, 128→256 at 52×52
-// 25–40 %, thinner layers more.
+// narrow. Measured with BenchmarkWinograd (two workers, batch 1 and 4,
+// GFLOP/s of the direct convolution) on Darknet-53's shapes at 416×416:
+//
+//	128→256 at 52×52 (676 tiles)     386, 381 against im2col's 293, 329
+//	256→512 at 26×26 (169 tiles)     404, 406 against 243, 298
+//	512→1024 at 13×13 (49 tiles)     209, 221 against 256, 279
+//	64→128 at 104×104                259, 292 against 276, 309
+//	32→64 at 208×208                 185, 186 against 291, 281
 func WinogradPays(cin, h, w int) bool {
-	return cin >= 256 && ((h+1)/2)*((w+1)/2) >= 128
+	return cin >= 128 && ((h+1)/2)*((w+1)/2) >= 128
 }
 
 // winoBlockFloats is the target size of one block's V and M buffers
-// together, in floats (4 MB): blocks are whole rows of tiles, as many as fit.
-const winoBlockFloats = 1 << 20
+// together, in floats (16 MB): blocks are whole rows of tiles, as many as
+// fit. Measured: a whole 52×52 image (676 tiles) in one block runs 1.45×
+// faster than blocks of 156 tiles; the GEMMs gain more from their width
+// than V and M lose from leaving L2.
+const winoBlockFloats = 1 << 22
 
 // minWinoTiles is the narrowest block, in tiles: the GEMMs' n.
 const minWinoTiles = 96
@@ -89,6 +96,11 @@ const minWinoTiles = 96
 // [16, Cout, Cin]; bias [Cout] or nil; res like y, or nil. The GEMMs use
 // all of ws's workers; the transforms are shared among its crew.
 func Conv2DWinograd(ws *Workspace, y, x, u *mat.Tensor, bias []float32, act Activation, res *mat.Tensor) {
+	conv2DWinograd(ws, y, x, u, bias, act, res, winoBlockFloats)
+}
+
+// conv2DWinograd is Conv2DWinograd with blocks of about budget floats.
+func conv2DWinograd(ws *Workspace, y, x, u *mat.Tensor, bias []float32, act Activation, res *mat.Tensor, budget int) {
 	if len(x.Shape) != 4 || len(u.Shape) != 3 || u.Shape[0] != 16 || u.Shape[2] != x.Shape[1] {
 		panic(errShape)
 	}
@@ -100,7 +112,7 @@ func Conv2DWinograd(ws *Workspace, y, x, u *mat.Tensor, bias []float32, act Acti
 	}
 	g := geom{n: n, cin: cin, h: h, w: w, cout: cout, k: 3, s: 1, p: 1, ho: h, wo: w}
 	th, tw := (h+1)/2, (w+1)/2
-	rows := winoRows(cin, cout, th, tw)
+	rows := winoRows(cin, cout, th, tw, budget)
 	v, m := ws.winoBufs(16*cin*rows*tw, 16*cout*rows*tw)
 	epi := epilogue{on: true, bias: bias, act: act, res: data(res)}
 	for img := range n {
@@ -120,9 +132,9 @@ func Conv2DWinograd(ws *Workspace, y, x, u *mat.Tensor, bias []float32, act Acti
 }
 
 // winoRows is the number of tile rows per block: as many as keep V and M
-// near winoBlockFloats, but at least minWinoTiles tiles.
-func winoRows(cin, cout, th, tw int) int {
-	return max(1, min(th, max(minWinoTiles, winoBlockFloats/(16*(cin+cout)))/tw))
+// near budget floats, but at least minWinoTiles tiles.
+func winoRows(cin, cout, th, tw, budget int) int {
+	return max(1, min(th, max(minWinoTiles, budget/(16*(cin+cout)))/tw))
 }
 
 // winoGemm computes the products ξ in [x0, x1) of a block of nt tiles:
@@ -136,54 +148,32 @@ func (g geom) winoGemm(gemm *mat.Gemm, m, u, v []float32, nt, x0, x1 int) {
 
 // winoIn is the input transform of tile rows [ty0, ty1) of one image
 // x [Cin, H, W], channels [c0, c1): v[ξ][c][t] = (Bᵀ d B)[ξ] of tile t
-// (numbered row by row from ty0). pad is scratch for 4 rows of W + 3.
-func (g geom) winoIn(v, x, pad []float32, ty0, ty1, c0, c1 int) {
+// (numbered row by row from ty0). eo is scratch for the 8 half rows of one
+// row of patches, 8·(⌈W/2⌉ + 1) floats.
+func (g geom) winoIn(v, x, eo []float32, ty0, ty1, c0, c1 int) {
 	tw := (g.w + 1) / 2
 	nt := (ty1 - ty0) * tw
-	wp := 2*tw + 2 // a padded row: x columns −1 … 2·tw
+	l := tw + 1 // a half row: patch columns 2j or 2j+1 for j ≤ tw
 	for c := c0; c < c1; c++ {
 		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for ty := ty0; ty < ty1; ty++ {
-			// The patch rows 2ty−1 … 2ty+2, zero-padded on both sides.
-			var d [4][]float32
+			// Patch row r is input row 2ty − 1 + r, padded by one zero
+			// column on the left: padded column q is input column q − 1, so
+			// the even half E[j] is x[2j − 1] and the odd half O[j] is x[2j].
 			for r := range 4 {
-				row := pad[r*wp : (r+1)*wp]
-				clear(row)
+				e, o := eo[r*2*l:r*2*l+l], eo[r*2*l+l:r*2*l+2*l]
+				clear(e)
+				clear(o)
 				if iy := 2*ty - 1 + r; iy >= 0 && iy < g.h {
-					copy(row[1:], xc[iy*g.w:(iy+1)*g.w])
+					row := xc[iy*g.w : (iy+1)*g.w]
+					if g.w > 1 {
+						gather2(e[1:1+g.w/2], row[1:])
+					}
+					gather2(o[:tw], row)
 				}
-				d[r] = row
 			}
-			t0 := (ty - ty0) * tw
-			var vs [16][]float32 // this tile row's entries of V[ξ][c]
-			for xi := range vs {
-				vs[xi] = v[(xi*g.cin+c)*nt+t0:][:tw]
-			}
-			winoInRow(&vs, &d, tw)
+			winoInRow(v[c*nt+(ty-ty0)*tw:], g.cin*nt, eo, l, tw)
 		}
-	}
-}
-
-// winoInRow transforms the tw tiles of one row of 4×4 patches: tile tx
-// reads columns 2tx … 2tx+3 of the four padded rows d and writes entry tx
-// of each vs[ξ].
-func winoInRow(vs *[16][]float32, d *[4][]float32, tw int) {
-	d0, d1, d2, d3 := d[0], d[1], d[2], d[3]
-	for tx := range tw {
-		// d·B along each row: (p0 − p2, p1 + p2, p2 − p1, p1 − p3).
-		a := d0[2*tx : 2*tx+4 : 2*tx+4]
-		b := d1[2*tx : 2*tx+4 : 2*tx+4]
-		c := d2[2*tx : 2*tx+4 : 2*tx+4]
-		e := d3[2*tx : 2*tx+4 : 2*tx+4]
-		a0, a1, a2, a3 := a[0]-a[2], a[1]+a[2], a[2]-a[1], a[1]-a[3]
-		b0, b1, b2, b3 := b[0]-b[2], b[1]+b[2], b[2]-b[1], b[1]-b[3]
-		c0, c1, c2, c3 := c[0]-c[2], c[1]+c[2], c[2]-c[1], c[1]-c[3]
-		e0, e1, e2, e3 := e[0]-e[2], e[1]+e[2], e[2]-e[1], e[1]-e[3]
-		// Bᵀ·(d·B) down each column: rows (a − c, b + c, c − b, b − e).
-		vs[0][tx], vs[1][tx], vs[2][tx], vs[3][tx] = a0-c0, a1-c1, a2-c2, a3-c3
-		vs[4][tx], vs[5][tx], vs[6][tx], vs[7][tx] = b0+c0, b1+c1, b2+c2, b3+c3
-		vs[8][tx], vs[9][tx], vs[10][tx], vs[11][tx] = c0-b0, c1-b1, c2-b2, c3-b3
-		vs[12][tx], vs[13][tx], vs[14][tx], vs[15][tx] = b0-e0, b1-e1, b2-e2, b3-e3
 	}
 }
 
@@ -198,13 +188,8 @@ func (g geom) winoOut(y, m, pair []float32, img, ty0, ty1, c0, c1 int, epi epilo
 	for co := c0; co < c1; co++ {
 		yc := y[co*hw : (co+1)*hw]
 		for ty := ty0; ty < ty1; ty++ {
-			t0 := (ty - ty0) * tw
-			var ms [16][]float32 // this tile row's entries of M[ξ][co]
-			for xi := range ms {
-				ms[xi] = m[(xi*g.cout+co)*nt+t0:][:tw]
-			}
 			r0, r1 := pair[:2*tw], pair[2*tw:4*tw]
-			winoOutRow(r0, r1, &ms, tw)
+			winoOutRow(r0, r1, m[co*nt+(ty-ty0)*tw:], g.cout*nt, tw)
 			for r, src := range [2][]float32{r0, r1} {
 				if oy := 2*ty + r; oy < g.h {
 					row := yc[oy*g.w : (oy+1)*g.w]
@@ -213,22 +198,5 @@ func (g geom) winoOut(y, m, pair []float32, img, ty0, ty1, c0, c1 int, epi epilo
 				}
 			}
 		}
-	}
-}
-
-// winoOutRow computes the two output rows r0, r1 (2·tw wide) of one row
-// of tiles: tile tx is Aᵀ m A of its 4×4 products m[ξ] = ms[ξ][tx].
-func winoOutRow(r0, r1 []float32, ms *[16][]float32, tw int) {
-	for tx := range tw {
-		// m·A along each row: (m0 + m1 + m2, m1 − m2 − m3).
-		a0, a1 := ms[0][tx]+ms[1][tx]+ms[2][tx], ms[1][tx]-ms[2][tx]-ms[3][tx]
-		b0, b1 := ms[4][tx]+ms[5][tx]+ms[6][tx], ms[5][tx]-ms[6][tx]-ms[7][tx]
-		c0, c1 := ms[8][tx]+ms[9][tx]+ms[10][tx], ms[9][tx]-ms[10][tx]-ms[11][tx]
-		e0, e1 := ms[12][tx]+ms[13][tx]+ms[14][tx], ms[13][tx]-ms[14][tx]-ms[15][tx]
-		// Aᵀ·(m·A) down each column: (a + b + c, b − c − e).
-		o0 := r0[2*tx : 2*tx+2 : 2*tx+2]
-		o1 := r1[2*tx : 2*tx+2 : 2*tx+2]
-		o0[0], o0[1] = a0+b0+c0, a1+b1+c1
-		o1[0], o1[1] = b0-c0-e0, b1-c1-e1
 	}
 }

@@ -34,8 +34,8 @@ type winoCase struct{ n, cin, h, w, cout int }
 func winoCases() []winoCase {
 	return []winoCase{
 		{1, 1, 1, 1, 1}, {2, 3, 2, 2, 4}, {1, 2, 5, 7, 3}, {2, 4, 6, 9, 5}, {1, 3, 8, 8, 2},
-		// Several blocks of tile rows (see TestWinogradBlocks), odd sides, a
-		// crew sharing the transforms.
+		// Odd sides, a crew sharing the transforms, and with a small
+		// budget, several blocks of tile rows (see TestWinogradBlocks).
 		{1, 130, 37, 40, 100},
 	}
 }
@@ -56,17 +56,19 @@ func TestWinogradMatchesNaive(t *testing.T) {
 			for i := range y.Data {
 				y.Data[i] = float32(math.NaN()) // must be overwritten
 			}
-			Conv2DWinograd(ws, y, x, WinogradWeights(w), nil, Linear, nil)
-			bound := 16 * gamma(c.cin*16+8)
-			worst := 0.0
-			for i, g := range y.Data {
-				d := math.Abs(float64(g) - want[i])
-				if !(d <= bound*mag[i]) {
-					t.Fatalf("%s: y[%d] = %g, want %g (bound %g)", name, i, g, want[i], bound*mag[i])
+			for _, budget := range []int{winoBlockFloats, smallWinoBudget} {
+				conv2DWinograd(ws, y, x, WinogradWeights(w), nil, Linear, nil, budget)
+				bound := 16 * gamma(c.cin*16+8)
+				worst := 0.0
+				for i, g := range y.Data {
+					d := math.Abs(float64(g) - want[i])
+					if !(d <= bound*mag[i]) {
+						t.Fatalf("%s budget %d: y[%d] = %g, want %g (bound %g)", name, budget, i, g, want[i], bound*mag[i])
+					}
+					worst = max(worst, d/mag[i])
 				}
-				worst = max(worst, d/mag[i])
+				t.Logf("%s budget %d: worst |err|/Σ|w||x| = %.2g", name, budget, worst)
 			}
-			t.Logf("%s: worst |err|/Σ|w||x| = %.2g", name, worst)
 		}
 	}
 }
@@ -96,11 +98,15 @@ func TestWinogradEpilogue(t *testing.T) {
 	}
 }
 
-// TestWinogradBlocks: the last case of winoCases spans several blocks.
+// smallWinoBudget cuts the last case of winoCases into several blocks.
+const smallWinoBudget = 1 << 16
+
+// TestWinogradBlocks: with smallWinoBudget, the last case of winoCases
+// spans several blocks.
 func TestWinogradBlocks(t *testing.T) {
 	c := winoCases()[len(winoCases())-1]
 	th, tw := (c.h+1)/2, (c.w+1)/2
-	if rows := winoRows(c.cin, c.cout, th, tw); rows >= th {
+	if rows := winoRows(c.cin, c.cout, th, tw, smallWinoBudget); rows >= th {
 		t.Errorf("%+v: %d tile rows per block, want fewer than %d", c, rows, th)
 	}
 }

@@ -147,7 +147,7 @@ func (m *member) run(j *job) {
 	case sumJob:
 		sumImages(j.dw, j.dy, j.chunks, j.i0, j.i1)
 	case winoInJob:
-		j.g.winoIn(j.col, j.x, m.rowBuf(4*(j.g.w+3)), j.p0, j.p1, j.c0, j.c1)
+		j.g.winoIn(j.col, j.x, m.rowBuf(8*((j.g.w+1)/2+1)), j.p0, j.p1, j.c0, j.c1)
 	case winoGemmJob:
 		j.g.winoGemm(m.gemm, j.y, j.w, j.x, j.p0, j.c0, j.c1)
 	case winoOutJob:
