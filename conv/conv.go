@@ -164,7 +164,7 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 		col, ldb := xn[p0:], hw // 1×1 stride 1: col[Cin, HW] is x itself
 		if !g.direct() {
 			col, ldb = m.colBuf(ckk*(p1-p0)), p1-p0
-			g.fillCol(c, col, xn, p0, p1)
+			g.fillCol(c, m, col, xn, p0, p1)
 		}
 		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
 		gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
@@ -172,20 +172,21 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 	}
 }
 
-// fillCol runs im2col of pixels [p0, p1), split among crew c if not nil.
-func (g geom) fillCol(c *crew, col, x []float32, p0, p1 int) {
+// fillCol runs im2col of pixels [p0, p1), split among crew c if not nil,
+// else with m's scratch.
+func (g geom) fillCol(c *crew, m *member, col, x []float32, p0, p1 int) {
 	if c == nil {
-		g.im2col(col, x, 0, g.cin, p0, p1)
+		g.im2col(col, x, m.rowBuf(g.s2ScratchLen(p1-p0)), 0, g.cin, p0, p1)
 		return
 	}
 	c.split(job{kind: im2colJob, g: g, col: col, x: x, p0: p0, p1: p1})
 }
 
 // drainCol runs col2im of pixels [p0, p1) into dx, split among crew c if
-// not nil.
-func (g geom) drainCol(c *crew, dx, col []float32, p0, p1 int) {
+// not nil, else with m's scratch.
+func (g geom) drainCol(c *crew, m *member, dx, col []float32, p0, p1 int) {
 	if c == nil {
-		g.col2im(dx, col, 0, g.cin, p0, p1)
+		g.col2im(dx, col, m.rowBuf(g.s2ScratchLen(p1-p0)), 0, g.cin, p0, p1)
 		return
 	}
 	c.split(job{kind: col2imJob, g: g, col: col, x: dx, p0: p0, p1: p1})
@@ -346,7 +347,7 @@ func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 i
 			p1 := min(p0+nb, q1)
 			col := m.colBuf(ckk * (p1 - p0))
 			if dw != nil { // dW_u[Cout, Cin·k·k] (+)= dY[Cout, p0:p1] · colᵀ
-				g.fillCol(c, col, xn, p0, p1)
+				g.fillCol(c, m, col, xn, p0, p1)
 				beta := float32(1)
 				if p0 == q0 {
 					beta = 0 // the first tile starts the unit's sum
@@ -355,7 +356,7 @@ func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 i
 			}
 			if dxn != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
 				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, j.w, ckk, dyn[p0:], hw, 0, col, p1-p0)
-				g.drainCol(c, dxn, col, p0, p1)
+				g.drainCol(c, m, dxn, col, p0, p1)
 			}
 		}
 	}

@@ -187,9 +187,10 @@ func TestIm2colCol2imAdjoint(t *testing.T) {
 		x := randTensor(r, c.cin*c.h*c.w).Data
 		cc := randTensor(r, c.cin*c.k*c.k*g.ho*g.wo).Data
 		col := make([]float32, len(cc))
-		g.im2col(col, x, 0, c.cin, 0, g.ho*g.wo)
+		scratch := make([]float32, g.s2ScratchLen(g.ho*g.wo))
+		g.im2col(col, x, scratch, 0, c.cin, 0, g.ho*g.wo)
 		dx := make([]float32, len(x))
-		g.col2im(dx, cc, 0, c.cin, 0, g.ho*g.wo)
+		g.col2im(dx, cc, scratch, 0, c.cin, 0, g.ho*g.wo)
 		var a, b float64
 		for i := range col {
 			a += float64(col[i]) * float64(cc[i])

@@ -34,13 +34,16 @@ func (g geom) tile() int {
 //	col[(c·k + i)·k + j, p − p0] = x[c, oy·s − p + i, ox·s − p + j]
 //
 // or 0 where that falls in the padding. It fills the rows of channels
-// [c0, c1) only.
-func (g geom) im2col(col, x []float32, c0, c1, p0, p1 int) {
-	if g.same() {
+// [c0, c1) only. scratch holds at least s2ScratchLen(p1 − p0) floats.
+func (g geom) im2col(col, x, scratch []float32, c0, c1, p0, p1 int) {
+	switch {
+	case g.same():
 		g.im2colSame(col, x, c0, c1, p0, p1)
-		return
+	case g.s == 2:
+		g.im2colStride2(col, x, scratch, c0, c1, p0, p1)
+	default:
+		g.im2colRows(col, x, c0, c1, p0, p1)
 	}
-	g.im2colRows(col, x, c0, c1, p0, p1)
 }
 
 // same reports whether the convolution has stride 1 and keeps the side
@@ -159,12 +162,15 @@ func (g geom) im2colRows(col, x []float32, c0, c1, p0, p1 int) {
 //	dx[c, oy·s − p + i, ox·s − p + j] += col[(c·k + i)·k + j, p − p0]
 //
 // skipping the padding. It updates the planes of channels [c0, c1) only.
-func (g geom) col2im(dx, col []float32, c0, c1, p0, p1 int) {
-	if g.same() {
+func (g geom) col2im(dx, col, scratch []float32, c0, c1, p0, p1 int) {
+	switch {
+	case g.same():
 		g.col2imSame(dx, col, c0, c1, p0, p1)
-		return
+	case g.s == 2:
+		g.col2imStride2(dx, col, scratch, c0, c1, p0, p1)
+	default:
+		g.col2imRows(dx, col, c0, c1, p0, p1)
 	}
-	g.col2imRows(dx, col, c0, c1, p0, p1)
 }
 
 // col2imSame is col2im for a "same" convolution (see same): it zeroes the

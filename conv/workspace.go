@@ -81,7 +81,7 @@ type crew struct {
 type member struct {
 	gemm *mat.Gemm // one thread
 	col  []float32 // im2col tile [Cin·k·k, ≤ HW]
-	row  []float32 // Conv2DWinograd's padded input rows
+	row  []float32 // scratch rows: Winograd transforms, stride-2 parity planes
 }
 
 func (m *member) rowBuf(n int) []float32 {
@@ -137,9 +137,9 @@ func (c *crew) help(m *member, jobs chan job) {
 func (m *member) run(j *job) {
 	switch j.kind {
 	case im2colJob:
-		j.g.im2col(j.col, j.x, j.c0, j.c1, j.p0, j.p1)
+		j.g.im2col(j.col, j.x, m.rowBuf(j.g.s2ScratchLen(j.p1-j.p0)), j.c0, j.c1, j.p0, j.p1)
 	case col2imJob:
-		j.g.col2im(j.x, j.col, j.c0, j.c1, j.p0, j.p1)
+		j.g.col2im(j.x, j.col, m.rowBuf(j.g.s2ScratchLen(j.p1-j.p0)), j.c0, j.c1, j.p0, j.p1)
 	case forwardJob:
 		j.g.forwardTiles(nil, m, m.gemm, j.y, j.x, j.w, j.epi, j.i0, j.i1)
 	case backwardJob:
