@@ -60,7 +60,8 @@
 // A Workspace owns a GEMM using all its workers and a crew of workers, each
 // with a one-thread GEMM, an im2col tile buffer and a partial dW. A layer
 // that splits into enough independent pieces (output tiles in the forward
-// pass, images in the backward pass) is shared out among the crew, so the
+// pass, images or chunks of col tiles in the backward pass) is shared out
+// among the crew, so the
 // workers never wait for each other inside a layer; a smaller layer runs on
 // the all-worker GEMM with im2col and col2im split by input channels. The
 // buffers grow to the largest layer seen and are then reused, so
@@ -72,7 +73,8 @@
 // conv.go (Conv2DForward, Conv2DBackward, the fused inference convolution
 // and FoldBatchNorm), winograd.go (the inference-only F(2×2, 3×3)),
 // workspace.go (the crew), im2col.go (row by row, and
-// one contiguous copy per tap for stride-1 "same" convolutions),
+// one contiguous copy per tap for stride-1 "same" convolutions), stride2.go
+// (stride 2 through parity planes),
 // batchnorm.go, layers.go (leaky, add, concat, upsample, maxpool, bias),
 // parallel.go (how the elementwise layers share channels among
 // goroutines), kernels_generic.go (the elementwise kernels, including the

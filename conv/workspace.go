@@ -15,11 +15,12 @@ import (
 //
 // A layer with enough independent pieces is shared out among the crew:
 // the forward pass hands each worker whole (image, tile) pairs of the
-// output, the backward pass whole images (each image's dW is computed on
-// its own and the N of them are added in image order at the end, so the
-// result does not depend on the worker count; dX of different images never
-// overlaps). The
-// workers then run im2col and GEMM side by side without meeting. A layer
+// output, the backward pass whole images, or for batches under four,
+// chunks of an image's col tiles (each unit's dW is computed on its own and
+// the units are added in a fixed order at the end, so the result does not
+// depend on the worker count; chunks of one image run in two phases so
+// that no two running at once touch the same dX pixel). The workers then
+// run im2col and GEMM side by side without meeting. A layer
 // with too few pieces (one image of a small late layer) runs piece by piece
 // on the all-worker GEMM, with im2col and col2im split by input channels.
 type Workspace struct {
