@@ -66,7 +66,9 @@ func WinogradWeights(w *mat.Tensor) *mat.Tensor {
 // project's machines. The transforms cost per channel and tile, the GEMMs
 // per channel pair, so thin layers lose; few tiles make the 16 GEMMs too
 // narrow. Measured with BenchmarkWinograd (two workers, batch 1 and 4,
-// GFLOP/s of the direct convolution) on Darknet-53's shapes at 416×416:
+// GFLOP/s of the direct convolution) on Darknet-53's shapes at 416×416, in
+// one sitting while another job was paused (the README has the figures of
+// an idle machine, where both gains and losses are larger):
 //
 //	128→256 at 52×52 (676 tiles)     386, 381 against im2col's 293, 329
 //	256→512 at 26×26 (169 tiles)     404, 406 against 243, 298
