@@ -78,7 +78,7 @@ type Gemm struct {
 
 // gemmWorker holds one worker's packing buffers and its share of a call.
 type gemmWorker struct {
-	ap, bp, tile []float32 // packed partial A panel, packed B block, one C tile for edges
+	ap, bp, tile []float32 // packed A (the band, or its partial panel), packed B block, one C tile for edges
 	job          gemmJob
 	start, done  chan struct{} // hand-over to and from a helper goroutine
 }
@@ -91,6 +91,7 @@ type gemmJob struct {
 	a, b, c     []float32
 	lda, ldb    int
 	ldc         int
+	direct      bool // op(B) is read in place rather than packed (see directMaxM)
 }
 
 // NewGemm returns a Gemm using the fastest kernel of this CPU and the given
@@ -180,6 +181,7 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 		return
 	}
 	job := gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	job.direct = g.k.partial && tB == NoTrans && m <= directMaxM
 	parts := g.split(&job)
 	for _, w := range g.workers[1:parts] {
 		w.start <- struct{}{}
@@ -237,11 +239,6 @@ func addTransposed(m, n int, ct []float32, beta float32, c []float32, ldc int) {
 // Cout = 64…512, 7 % slower at 1024).
 const directMaxM = 512
 
-// direct reports whether op(B) is read in place rather than packed.
-func (j *gemmJob) direct(k *kernel) bool {
-	return k.partial && j.tB == NoTrans && j.m <= directMaxM
-}
-
 // packReuse is the number of MR-row panels per worker below which packing
 // op(B) once per worker (a split by rows) costs more than splitting the
 // columns of C unevenly.
@@ -277,7 +274,7 @@ func (g *Gemm) split(job *gemmJob) int {
 		widest := min(size, (tiles+want-1)/want*tile)
 		return float64(size) / float64(want*widest)
 	}
-	if byRows && !job.direct(k) && mt < packReuse*want && spread(nt, k.nr, job.n) >= spread(mt, k.mr, job.m) {
+	if byRows && !job.direct && mt < packReuse*want && spread(nt, k.nr, job.n) >= spread(mt, k.mr, job.m) {
 		byRows = false
 	}
 	tiles := nt
@@ -312,13 +309,26 @@ func (g *Gemm) split(job *gemmJob) int {
 	return parts
 }
 
+// packAMinN is the least number of columns of C for which op(A) = Aᵀ is
+// packed rather than read in place. In place, the MR values of a step lie a
+// row of A apart (lda floats, a power of two for a 1×1 convolution's dX), so
+// a panel's rows crowd into few L1 sets and are fetched again from L2 for
+// every B panel. Packing costs a copy of A per depth block, which pays once
+// each element serves this many multiply-adds. Measured (BenchmarkSgemm, 1
+// and 2 workers, best of 2–4): AVX2 TN 1024³ and 2048³ +33–47 %; AVX-512 TN
+// 2048³ +7–13 %, 1024³ level; at n = 512 AVX-512 loses 7–11 %, at
+// n = 169 up to 30 %.
+const packAMinN = 1024
+
 // run computes the worker's band with the Goto/BLIS loop nest:
 //
-//	for each column block jc (nc wide) and depth block pc (kc deep):
-//		pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
-//		(or read op(B) in place, see directMaxM)
-//		for each MR-row panel of op(A) (read in place; stays in L1):
-//			for each B panel: C tile += A panel · B panel
+//	for each depth block pc (kc deep):
+//		pack op(A)[:, pc] into ap if it is Aᵀ (see packAMinN)
+//		for each column block jc (nc wide):
+//			pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
+//			(or read op(B) in place, see directMaxM)
+//			for each MR-row panel of op(A) (read in place or packed; stays in L1):
+//				for each B panel: C tile += A panel · B panel
 func (w *gemmWorker) run(k *kernel) {
 	j := &w.job
 	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
@@ -328,44 +338,57 @@ func (w *gemmWorker) run(k *kernel) {
 	// k.nc, so that no block is a thin remainder.
 	blocks := (j.n + k.nc - 1) / k.nc
 	ncEq := ((j.n+blocks-1)/blocks + k.nr - 1) / k.nr * k.nr
-	for jc := 0; jc < j.n; jc += ncEq {
-		nc := min(ncEq, j.n-jc)
-		for pc := 0; pc < j.k; pc += kcEq {
-			kc := min(kcEq, j.k-pc)
-			beta := j.beta
-			if pc > 0 {
-				beta = 1 // later depth blocks accumulate onto the first
+	// op(A) = Aᵀ is packed, the whole band once per depth block, when enough
+	// columns reuse it (see packAMinN).
+	packedA := j.tA == Trans && j.n >= packAMinN
+	for pc := 0; pc < j.k; pc += kcEq {
+		kc := min(kcEq, j.k-pc)
+		beta := j.beta
+		if pc > 0 {
+			beta = 1 // later depth blocks accumulate onto the first
+		}
+		if packedA {
+			need := (j.m + k.mr - 1) / k.mr * k.mr * kc
+			if len(w.ap) < need {
+				w.ap = make([]float32, need)
 			}
+			packA(w.ap, j.tA, j.a, j.lda, 0, pc, j.m, kc, k.mr)
+		}
+		for jc := 0; jc < j.n; jc += ncEq {
+			nc := min(ncEq, j.n-jc)
 			// A kernel that handles partial tiles can read a row-major op(B)
 			// in place: its rows are already contiguous runs of columns.
 			// That saves the copy when few A panels share the B block.
-			direct := j.direct(k)
+			direct := j.direct
 			if !direct {
 				packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
 			}
-			w.block(k, jc, pc, nc, kc, beta, direct)
+			w.block(k, jc, pc, nc, kc, beta, direct, packedA)
 		}
 	}
 }
 
-// block multiplies op(A)[:, pc:pc+kc] (full MR-row panels read in place,
-// the last partial panel packed) by the kc×nc B block (packed, or
-// op(B)[pc:pc+kc, jc:jc+nc] in place when direct) into C[:, jc:jc+nc].
-func (w *gemmWorker) block(k *kernel, jc, pc, nc, kc int, beta float32, direct bool) {
+// block multiplies op(A)[:, pc:pc+kc] (all packed in ap when packedA; else
+// full MR-row panels read in place and the last partial panel packed) by
+// the kc×nc B block (packed, or op(B)[pc:pc+kc, jc:jc+nc] in place when
+// direct) into C[:, jc:jc+nc].
+func (w *gemmWorker) block(k *kernel, jc, pc, nc, kc int, beta float32, direct, packedA bool) {
 	j := &w.job
-	if last := j.m / k.mr * k.mr; last < j.m { // pack the partial panel, zero-padded
+	if last := j.m / k.mr * k.mr; !packedA && last < j.m { // pack the partial panel, zero-padded
 		packA(w.ap, j.tA, j.a, j.lda, last, pc, j.m-last, kc, k.mr)
 	}
 	tile := func(ir, jr int) {
 		mr, nr := min(k.mr, j.m-ir), min(k.nr, nc-jr)
-		// A full panel is read in place; the partial one was packed above.
+		// A full panel is read in place unless packedA; the partial one is
+		// always packed.
 		ap, rsa, csa := w.ap[:k.mr*kc], 1, k.mr
-		if mr == k.mr {
-			if j.tA == NoTrans {
-				ap, rsa, csa = j.a[ir*j.lda+pc:], j.lda, 1
-			} else {
-				ap, rsa, csa = j.a[pc*j.lda+ir:], 1, j.lda
-			}
+		switch {
+		case packedA:
+			ap = w.ap[ir*kc : (ir+k.mr)*kc]
+		case mr == k.mr && j.tA == NoTrans:
+			ap, rsa, csa = j.a[ir*j.lda+pc:], j.lda, 1
+		case mr == k.mr:
+			ap, rsa, csa = j.a[pc*j.lda+ir:], 1, j.lda
 		}
 		bp, ldb := w.bp[jr*kc:(jr+k.nr)*kc], k.nr
 		if direct {

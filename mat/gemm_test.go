@@ -228,6 +228,22 @@ func TestGemmLarge(t *testing.T) {
 	})
 }
 
+// TestGemmPackedA covers op(A) = Aᵀ packed whole (n ≥ packAMinN): a partial
+// last panel, several depth blocks, and bands of 1 and 2 workers.
+func TestGemmPackedA(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			forEachKernel(t, workers, func(t *testing.T, g *Gemm) {
+				r := rand.New(rand.NewPCG(11, 12))
+				for i, m := range []int{g.k.mr - 1, 5*g.k.mr + 3} {
+					gemmCase{tA: Trans, tB: NoTrans, m: m, n: packAMinN + 37, k: g.k.kc + 5, alpha: 1.5, beta: float32(i), pad: 2, off: 1}.check(t, g, r)
+					gemmCase{tA: Trans, tB: Trans, m: m, n: 2*packAMinN + 1, k: 33, alpha: 1, beta: 0, pad: 0, off: 2}.check(t, g, r)
+				}
+			})
+		})
+	}
+}
+
 // TestGemmDeterministic checks that the worker count does not change a bit.
 func TestGemmDeterministic(t *testing.T) {
 	for _, name := range KernelNames() {
@@ -235,11 +251,13 @@ func TestGemmDeterministic(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 8))
 			m, n, k := 203, 1111, 300
 			a, b := randMat(r, m, k, k, 0), randMat(r, k, n, n, 0)
+			at := randMat(r, k, m, m, 0)
 			var first []float32
 			for _, w := range []int{1, 2, 3, 5} {
 				g, _ := NewGemmKernel(name, w)
-				c := make([]float32, m*n)
+				c := make([]float32, 2*m*n)
 				g.Sgemm(NoTrans, NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
+				g.Sgemm(Trans, NoTrans, m, n, k, 1, at, m, b, n, 0, c[m*n:], n) // op(A) packed
 				if first == nil {
 					first = c
 					continue
