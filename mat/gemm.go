@@ -36,6 +36,7 @@ type kernel struct {
 	mr, nr    int  // register tile of C: MR, NR
 	kc        int  // largest depth of a block
 	nc        int  // columns of packed B per block (kept in L2)
+	packAT    int  // least columns of a band for which op(A) = Aᵀ is packed (see run)
 	fn        func(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 }
 
@@ -309,26 +310,21 @@ func (g *Gemm) split(job *gemmJob) int {
 	return parts
 }
 
-// packAMinN is the least number of columns of C for which op(A) = Aᵀ is
-// packed rather than read in place. In place, the MR values of a step lie a
-// row of A apart (lda floats, a power of two for a 1×1 convolution's dX), so
-// a panel's rows crowd into few L1 sets and are fetched again from L2 for
-// every B panel. Packing costs a copy of A per depth block, which pays once
-// each element serves this many multiply-adds. Measured (BenchmarkSgemm, 1
-// and 2 workers, best of 2–4): AVX2 TN 1024³ and 2048³ +33–47 %; AVX-512 TN
-// 2048³ +7–13 %, 1024³ level; at n = 512 AVX-512 loses 7–11 %, at
-// n = 169 up to 30 %.
-const packAMinN = 1024
-
 // run computes the worker's band with the Goto/BLIS loop nest:
 //
-//	for each depth block pc (kc deep):
-//		pack op(A)[:, pc] into ap if it is Aᵀ (see packAMinN)
-//		for each column block jc (nc wide):
-//			pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
-//			(or read op(B) in place, see directMaxM)
-//			for each MR-row panel of op(A) (read in place or packed; stays in L1):
-//				for each B panel: C tile += A panel · B panel
+//	for each column block jc (nc wide) and depth block pc (kc deep):
+//		pack op(B)[pc, jc] into bp: NR-column panels, kept in L2
+//		(or read op(B) in place, see directMaxM)
+//		for each MR-row panel of op(A) (read in place; stays in L1):
+//			for each B panel: C tile += A panel · B panel
+//
+// op(A) = Aᵀ read in place has the MR values of a step a row of A apart
+// (lda floats, a power of two for a 1×1 convolution's dX), so a panel's
+// rows crowd into few L1 sets and come again from L2 for every B panel.
+// When the band has at least k.packAT columns to share the cost, op(A) = Aᵀ
+// is packed instead, the whole band once per depth block, and the two outer
+// loops swap: each depth block of A is packed once and serves every column
+// block.
 func (w *gemmWorker) run(k *kernel) {
 	j := &w.job
 	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
@@ -338,32 +334,40 @@ func (w *gemmWorker) run(k *kernel) {
 	// k.nc, so that no block is a thin remainder.
 	blocks := (j.n + k.nc - 1) / k.nc
 	ncEq := ((j.n+blocks-1)/blocks + k.nr - 1) / k.nr * k.nr
-	// op(A) = Aᵀ is packed, the whole band once per depth block, when enough
-	// columns reuse it (see packAMinN).
-	packedA := j.tA == Trans && j.n >= packAMinN
-	for pc := 0; pc < j.k; pc += kcEq {
-		kc := min(kcEq, j.k-pc)
-		beta := j.beta
-		if pc > 0 {
-			beta = 1 // later depth blocks accumulate onto the first
-		}
-		if packedA {
+	packedA := j.tA == Trans && j.n >= k.packAT
+	step := func(jc, pc int) {
+		nc, kc := min(ncEq, j.n-jc), min(kcEq, j.k-pc)
+		if packedA && jc == 0 {
 			need := (j.m + k.mr - 1) / k.mr * k.mr * kc
 			if len(w.ap) < need {
 				w.ap = make([]float32, need)
 			}
 			packA(w.ap, j.tA, j.a, j.lda, 0, pc, j.m, kc, k.mr)
 		}
-		for jc := 0; jc < j.n; jc += ncEq {
-			nc := min(ncEq, j.n-jc)
-			// A kernel that handles partial tiles can read a row-major op(B)
-			// in place: its rows are already contiguous runs of columns.
-			// That saves the copy when few A panels share the B block.
-			direct := j.direct
-			if !direct {
-				packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
+		// A kernel that handles partial tiles can read a row-major op(B)
+		// in place: its rows are already contiguous runs of columns. That
+		// saves the copy when few A panels share the B block.
+		if !j.direct {
+			packB(w.bp, j.tB, j.b, j.ldb, pc, jc, kc, nc, k.nr)
+		}
+		beta := j.beta
+		if pc > 0 {
+			beta = 1 // later depth blocks accumulate onto the first
+		}
+		w.block(k, jc, pc, nc, kc, beta, j.direct, packedA)
+	}
+	if packedA { // depth outer: each packed A block serves every column block
+		for pc := 0; pc < j.k; pc += kcEq {
+			for jc := 0; jc < j.n; jc += ncEq {
+				step(jc, pc)
 			}
-			w.block(k, jc, pc, nc, kc, beta, direct, packedA)
+		}
+		return
+	}
+	// Columns outer: C's column block stays in cache across its depth blocks.
+	for jc := 0; jc < j.n; jc += ncEq {
+		for pc := 0; pc < j.k; pc += kcEq {
+			step(jc, pc)
 		}
 	}
 }

@@ -15,7 +15,7 @@ var gemmKernels = []kernel{
 	{
 		name: "NEON", available: cpu.ARM64.HasASIMD,
 		mr: 8, nr: 8,
-		kc: 256, nc: 1024,
+		kc: 256, nc: 1024, packAT: 1024, // packAT: not measured on arm64 hardware
 		fn: gemmNEON,
 	},
 	genericKernel,

@@ -87,6 +87,6 @@ func gemmGeneric(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int
 var genericKernel = kernel{
 	name: "Generic", available: true, partial: true,
 	mr: 4, nr: 4,
-	kc: 256, nc: 512,
+	kc: 256, nc: 512, packAT: 1024,
 	fn: gemmGeneric,
 }

@@ -228,7 +228,7 @@ func TestGemmLarge(t *testing.T) {
 	})
 }
 
-// TestGemmPackedA covers op(A) = Aᵀ packed whole (n ≥ packAMinN): a partial
+// TestGemmPackedA covers op(A) = Aᵀ packed whole (n ≥ packAT): a partial
 // last panel, several depth blocks, and bands of 1 and 2 workers.
 func TestGemmPackedA(t *testing.T) {
 	for _, workers := range []int{1, 2} {
@@ -236,8 +236,8 @@ func TestGemmPackedA(t *testing.T) {
 			forEachKernel(t, workers, func(t *testing.T, g *Gemm) {
 				r := rand.New(rand.NewPCG(11, 12))
 				for i, m := range []int{g.k.mr - 1, 5*g.k.mr + 3} {
-					gemmCase{tA: Trans, tB: NoTrans, m: m, n: packAMinN + 37, k: g.k.kc + 5, alpha: 1.5, beta: float32(i), pad: 2, off: 1}.check(t, g, r)
-					gemmCase{tA: Trans, tB: Trans, m: m, n: 2*packAMinN + 1, k: 33, alpha: 1, beta: 0, pad: 0, off: 2}.check(t, g, r)
+					gemmCase{tA: Trans, tB: NoTrans, m: m, n: g.k.packAT + 37, k: g.k.kc + 5, alpha: 1.5, beta: float32(i), pad: 2, off: 1}.check(t, g, r)
+					gemmCase{tA: Trans, tB: Trans, m: m, n: 2*g.k.packAT + 1, k: 33, alpha: 1, beta: 0, pad: 0, off: 2}.check(t, g, r)
 				}
 			})
 		})
