@@ -62,21 +62,25 @@ func WinogradWeights(w *mat.Tensor) *mat.Tensor {
 }
 
 // WinogradPays reports whether F(2×2, 3×3) beats im2col + GEMM for a 3×3
-// stride-1 layer with cin input channels on an h×w input, on this
-// project's machines. The transforms cost per channel and tile, the GEMMs
-// per channel pair, so thin layers lose; few tiles make the 16 GEMMs too
-// narrow. Measured with BenchmarkWinograd (two workers, batch 1 and 4,
-// GFLOP/s of the direct convolution) on Darknet-53's shapes at 416×416, in
-// one sitting while another job was paused (the README has the figures of
-// an idle machine, where both gains and losses are larger):
+// stride-1 layer with cin input channels on a batch of n h×w inputs, on
+// this project's machines. The transforms cost per channel and tile, the
+// GEMMs per channel pair, so thin layers lose; few tiles make the 16 GEMMs
+// too narrow, and small images share a block (all the batch's tiles count).
+// Measured with BenchmarkWinograd (two workers, batch 1 and 4, GFLOP/s of
+// the direct convolution) on Darknet-53's shapes at 416×416, in one
+// sitting while another job was paused (the README has the figures of an
+// idle machine, where both gains and losses are larger):
 //
 //	128→256 at 52×52 (676 tiles)     386, 381 against im2col's 293, 329
 //	256→512 at 26×26 (169 tiles)     404, 406 against 243, 298
 //	512→1024 at 13×13 (49 tiles)     209, 221 against 256, 279
 //	64→128 at 104×104                259, 292 against 276, 309
 //	32→64 at 208×208                 185, 186 against 291, 281
-func WinogradPays(cin, h, w int) bool {
-	return cin >= 128 && ((h+1)/2)*((w+1)/2) >= 128
+//
+// and later, with the four images of a batch sharing a block: 512→1024 at
+// 13×13 (196 tiles) 367 against 310–329, best of 3.
+func WinogradPays(n, cin, h, w int) bool {
+	return cin >= 128 && n*((h+1)/2)*((w+1)/2) >= 128
 }
 
 // winoBlockFloats is the target size of one block's V and M buffers
@@ -114,27 +118,26 @@ func conv2DWinograd(ws *Workspace, y, x, u *mat.Tensor, bias []float32, act Acti
 	}
 	g := geom{n: n, cin: cin, h: h, w: w, cout: cout, k: 3, s: 1, p: 1, ho: h, wo: w}
 	th, tw := (h+1)/2, (w+1)/2
-	rows := winoRows(cin, cout, th, tw, budget)
+	// A block is a run of tile rows of the batch (row gy is row gy mod th
+	// of image gy / th): small images share a block, so that the GEMMs are
+	// wide enough.
+	rows := winoRows(cin, cout, n*th, tw, budget)
 	v, m := ws.winoBufs(16*cin*rows*tw, 16*cout*rows*tw)
 	epi := epilogue{on: true, bias: bias, act: act, res: data(res)}
-	for img := range n {
-		xn := x.Data[img*cin*h*w:][:cin*h*w]
-		yn := y.Data[img*cout*h*w:][:cout*h*w]
-		for ty0 := 0; ty0 < th; ty0 += rows {
-			ty1 := min(th, ty0+rows)
-			nt := (ty1 - ty0) * tw
-			ws.crew.share(job{kind: winoInJob, g: g, x: xn, col: v, p0: ty0, p1: ty1}, cin, 4*nt*16)
-			// The 16 products, shared among the crew whole: each member
-			// multiplies its own ξ with its one-thread GEMM, no hand-over
-			// between them.
-			ws.crew.share(job{kind: winoGemmJob, g: g, y: m, w: u.Data, x: v, p0: nt}, 16, minColWork)
-			ws.crew.share(job{kind: winoOutJob, g: g, y: yn, col: m, p0: ty0, p1: ty1, i0: img, epi: epi}, cout, 4*nt*16)
-		}
+	for gy0 := 0; gy0 < n*th; gy0 += rows {
+		gy1 := min(n*th, gy0+rows)
+		nt := (gy1 - gy0) * tw
+		ws.crew.share(job{kind: winoInJob, g: g, x: x.Data, col: v, p0: gy0, p1: gy1}, cin, 4*nt*16)
+		// The 16 products, shared among the crew whole: each member
+		// multiplies its own ξ with its one-thread GEMM, no hand-over
+		// between them.
+		ws.crew.share(job{kind: winoGemmJob, g: g, y: m, w: u.Data, x: v, p0: nt}, 16, minColWork)
+		ws.crew.share(job{kind: winoOutJob, g: g, y: y.Data, col: m, p0: gy0, p1: gy1, epi: epi}, cout, 4*nt*16)
 	}
 }
 
-// winoRows is the number of tile rows per block: as many as keep V and M
-// near budget floats, but at least minWinoTiles tiles.
+// winoRows is the number of tile rows per block, of th in all: as many as
+// keep V and M near budget floats, but at least minWinoTiles tiles.
 func winoRows(cin, cout, th, tw, budget int) int {
 	return max(1, min(th, max(minWinoTiles, budget/(16*(cin+cout)))/tw))
 }
@@ -148,17 +151,19 @@ func (g geom) winoGemm(gemm *mat.Gemm, m, u, v []float32, nt, x0, x1 int) {
 	}
 }
 
-// winoIn is the input transform of tile rows [ty0, ty1) of one image
-// x [Cin, H, W], channels [c0, c1): v[ξ][c][t] = (Bᵀ d B)[ξ] of tile t
-// (numbered row by row from ty0). eo is scratch for the 8 half rows of one
-// row of patches, 8·(⌈W/2⌉ + 1) floats.
-func (g geom) winoIn(v, x, eo []float32, ty0, ty1, c0, c1 int) {
-	tw := (g.w + 1) / 2
-	nt := (ty1 - ty0) * tw
+// winoIn is the input transform of the batch's tile rows [gy0, gy1) (row
+// gy is tile row gy mod ⌈H/2⌉ of image gy / ⌈H/2⌉ of x [N, Cin, H, W]),
+// channels [c0, c1): v[ξ][c][t] = (Bᵀ d B)[ξ] of tile t (numbered row by
+// row from gy0). eo is scratch for the 8 half rows of one row of patches,
+// 8·(⌈W/2⌉ + 1) floats.
+func (g geom) winoIn(v, x, eo []float32, gy0, gy1, c0, c1 int) {
+	th, tw := (g.h+1)/2, (g.w+1)/2
+	nt := (gy1 - gy0) * tw
 	l := tw + 1 // a half row: patch columns 2j or 2j+1 for j ≤ tw
 	for c := c0; c < c1; c++ {
-		xc := x[c*g.h*g.w : (c+1)*g.h*g.w]
-		for ty := ty0; ty < ty1; ty++ {
+		for gy := gy0; gy < gy1; gy++ {
+			img, ty := gy/th, gy%th
+			xc := x[(img*g.cin+c)*g.h*g.w:][:g.h*g.w]
 			// Patch row r is input row 2ty − 1 + r, padded by one zero
 			// column on the left: padded column q is input column q − 1, so
 			// the even half E[j] is x[2j − 1] and the odd half O[j] is x[2j].
@@ -174,24 +179,26 @@ func (g geom) winoIn(v, x, eo []float32, ty0, ty1, c0, c1 int) {
 					gather2(o[:tw], row)
 				}
 			}
-			winoInRow(v[c*nt+(ty-ty0)*tw:], g.cin*nt, eo, l, tw)
+			winoInRow(v[c*nt+(gy-gy0)*tw:], g.cin*nt, eo, l, tw)
 		}
 	}
 }
 
-// winoOut is the output transform of tile rows [ty0, ty1) of image img,
-// output channels [c0, c1): y[co] = Aᵀ M[·][co] A, clipped to H×W, then
-// the epilogue's bias, activation and residual on each pair of output rows
-// while they are in L1. pair is scratch for two rows of 2·⌈W/2⌉.
-func (g geom) winoOut(y, m, pair []float32, img, ty0, ty1, c0, c1 int, epi epilogue) {
-	tw := (g.w + 1) / 2
-	nt := (ty1 - ty0) * tw
+// winoOut is the output transform of the batch's tile rows [gy0, gy1) (as
+// in winoIn) into y [N, Cout, H, W], output channels [c0, c1):
+// y[co] = Aᵀ M[·][co] A, clipped to H×W, then the epilogue's bias,
+// activation and residual on each pair of output rows while they are in
+// L1. pair is scratch for two rows of 2·⌈W/2⌉.
+func (g geom) winoOut(y, m, pair []float32, gy0, gy1, c0, c1 int, epi epilogue) {
+	th, tw := (g.h+1)/2, (g.w+1)/2
+	nt := (gy1 - gy0) * tw
 	hw := g.h * g.w
 	for co := c0; co < c1; co++ {
-		yc := y[co*hw : (co+1)*hw]
-		for ty := ty0; ty < ty1; ty++ {
+		for gy := gy0; gy < gy1; gy++ {
+			img, ty := gy/th, gy%th
+			yc := y[(img*g.cout+co)*hw:][:hw]
 			r0, r1 := pair[:2*tw], pair[2*tw:4*tw]
-			winoOutRow(r0, r1, m[co*nt+(ty-ty0)*tw:], g.cout*nt, tw)
+			winoOutRow(r0, r1, m[co*nt+(gy-gy0)*tw:], g.cout*nt, tw)
 			for r, src := range [2][]float32{r0, r1} {
 				if oy := 2*ty + r; oy < g.h {
 					row := yc[oy*g.w : (oy+1)*g.w]

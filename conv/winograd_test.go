@@ -34,6 +34,9 @@ type winoCase struct{ n, cin, h, w, cout int }
 func winoCases() []winoCase {
 	return []winoCase{
 		{1, 1, 1, 1, 1}, {2, 3, 2, 2, 4}, {1, 2, 5, 7, 3}, {2, 4, 6, 9, 5}, {1, 3, 8, 8, 2},
+		// Images sharing a block; with smallWinoBudget, blocks of 16 tile
+		// rows that start and end inside images of 11.
+		{3, 130, 21, 11, 100},
 		// Odd sides, a crew sharing the transforms, and with a small
 		// budget, several blocks of tile rows (see TestWinogradBlocks).
 		{1, 130, 37, 40, 100},
@@ -102,11 +105,18 @@ func TestWinogradEpilogue(t *testing.T) {
 const smallWinoBudget = 1 << 16
 
 // TestWinogradBlocks: with smallWinoBudget, the last case of winoCases
-// spans several blocks.
+// spans several blocks, and the one before it has blocks that straddle
+// images.
 func TestWinogradBlocks(t *testing.T) {
-	c := winoCases()[len(winoCases())-1]
+	cases := winoCases()
+	c := cases[len(cases)-1]
 	th, tw := (c.h+1)/2, (c.w+1)/2
-	if rows := winoRows(c.cin, c.cout, th, tw, smallWinoBudget); rows >= th {
+	if rows := winoRows(c.cin, c.cout, c.n*th, tw, smallWinoBudget); rows >= th {
 		t.Errorf("%+v: %d tile rows per block, want fewer than %d", c, rows, th)
+	}
+	c = cases[len(cases)-2]
+	th, tw = (c.h+1)/2, (c.w+1)/2
+	if rows := winoRows(c.cin, c.cout, c.n*th, tw, smallWinoBudget); rows <= th || rows%th == 0 || rows >= c.n*th {
+		t.Errorf("%+v: %d tile rows per block, want blocks that straddle images of %d rows", c, rows, th)
 	}
 }

@@ -152,7 +152,7 @@ func (m *member) run(j *job) {
 	case winoGemmJob:
 		j.g.winoGemm(m.gemm, j.y, j.w, j.x, j.p0, j.c0, j.c1)
 	case winoOutJob:
-		j.g.winoOut(j.y, j.col, m.rowBuf(4*(j.g.w+1)), j.i0, j.p0, j.p1, j.c0, j.c1, j.epi)
+		j.g.winoOut(j.y, j.col, m.rowBuf(4*(j.g.w+1)), j.p0, j.p1, j.c0, j.c1, j.epi)
 	}
 }
 

@@ -123,9 +123,9 @@ func (inf *Inference) SetWinograd(on bool) {
 	inf.plan = nil // lay out again
 }
 
-// useWinograd reports whether conv layer l, on input shape in, takes the
-// Winograd path.
-func (inf *Inference) useWinograd(l Layer, in Shape) bool {
+// useWinograd reports whether conv layer l, on input shape in with a batch
+// of n images, takes the Winograd path.
+func (inf *Inference) useWinograd(l Layer, in Shape, n int) bool {
 	if l.Kind != Convolutional || l.Size != 3 || l.Stride != 1 {
 		return false
 	}
@@ -133,7 +133,7 @@ func (inf *Inference) useWinograd(l Layer, in Shape) bool {
 	case winoEverywhere:
 		return true
 	case winoWherePays:
-		return conv.WinogradPays(in.C, in.H, in.W)
+		return conv.WinogradPays(n, in.C, in.H, in.W)
 	}
 	return false
 }
@@ -249,7 +249,7 @@ func (inf *Inference) prepare(n, h, w int) error {
 		if l.Kind != Convolutional {
 			continue
 		}
-		switch use := inf.useWinograd(l, p.In[i]); {
+		switch use := inf.useWinograd(l, p.In[i], n); {
 		case use && inf.u[l.Conv] == nil:
 			inf.u[l.Conv] = conv.WinogradWeights(inf.w[l.Conv])
 		case !use:
