@@ -13,8 +13,7 @@ var kernelTable = []kernels{{
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
 	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
-	// The Winograd transforms have no NEON version yet: the Go twins.
-	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
+	winoInRow: winoInRowNEON, winoOutRow: winoOutRowNEON,
 }, genericKernels}
 
 // affineNEON is affineGeneric: for i := range dst { dst[i] = a*src[i] + b }.
@@ -78,3 +77,15 @@ func leakySumsNEON(g, y []float32, beta float32) (sg, sgp float32)
 //
 //go:noescape
 func pool2GradNEON(d0, d1, r0, r1, dy []float32)
+
+// winoInRowNEON is winoInRowGeneric: the F(2×2, 3×3) input transform of
+// one row of tiles.
+//
+//go:noescape
+func winoInRowNEON(v []float32, sv int, eo []float32, l, tw int)
+
+// winoOutRowNEON is winoOutRowGeneric: the F(2×2, 3×3) output transform of
+// one row of tiles.
+//
+//go:noescape
+func winoOutRowNEON(r0, r1, m []float32, sm, tw int)

@@ -758,3 +758,240 @@ tail:
 
 done:
 	RET
+
+// WINOIN_ROW4 computes d·B for patch row r of four tiles: with E = base
+// (E_r at tile t) and O = base + R3 (O_r at tile t), it loads e0 = E[t],
+// e1 = E[t+1], o0 = O[t], o1 = O[t+1] into V16–V19 (four tiles a register)
+// and sets Va = e0 − e1, Vb = o0 + e1, Vc = e1 − o0, Vd = o0 − o1.
+// WINOIN_ROW1 is the same for one tile, in lane 0.
+#define WINOIN_ROW4(base, a, b, c, d) \
+	VLD1 (base), [V16.S4]; \
+	ADD  $4, base, R7; \
+	VLD1 (R7), [V17.S4]; \
+	ADD  R3, base, R7; \
+	VLD1 (R7), [V18.S4]; \
+	ADD  $4, R7, R7; \
+	VLD1 (R7), [V19.S4]; \
+	FSUB4(a, 16, 17); \
+	FADD4(b, 18, 17); \
+	FSUB4(c, 17, 18); \
+	FSUB4(d, 18, 19)
+
+#define WINOIN_ROW1(base, a, b, c, d) \
+	FMOVS (base), F16; \
+	ADD  $4, base, R7; \
+	FMOVS (R7), F17; \
+	ADD  R3, base, R7; \
+	FMOVS (R7), F18; \
+	ADD  $4, R7, R7; \
+	FMOVS (R7), F19; \
+	FSUB4(a, 16, 17); \
+	FADD4(b, 18, 17); \
+	FSUB4(c, 17, 18); \
+	FSUB4(d, 18, 19)
+
+// WINOIN_COLS4 computes Bᵀ·(d·B) for the rows in V0–V15 (row r in
+// V(4r) … V(4r+3)) and stores the 16 results, ξ = 0 … 15, sv floats apart
+// from R0 (R1: sv in bytes). WINOIN_COLS1 stores lane 0 only.
+#define WINOIN_COLS4 \
+	MOVD R0, R10; \
+	FSUB4(20, 0, 8); FSUB4(21, 1, 9); FSUB4(22, 2, 10); FSUB4(23, 3, 11); \
+	VST1 [V20.S4], (R10); ADD R1, R10; VST1 [V21.S4], (R10); ADD R1, R10; VST1 [V22.S4], (R10); ADD R1, R10; VST1 [V23.S4], (R10); ADD R1, R10; \
+	FADD4(20, 4, 8); FADD4(21, 5, 9); FADD4(22, 6, 10); FADD4(23, 7, 11); \
+	VST1 [V20.S4], (R10); ADD R1, R10; VST1 [V21.S4], (R10); ADD R1, R10; VST1 [V22.S4], (R10); ADD R1, R10; VST1 [V23.S4], (R10); ADD R1, R10; \
+	FSUB4(20, 8, 4); FSUB4(21, 9, 5); FSUB4(22, 10, 6); FSUB4(23, 11, 7); \
+	VST1 [V20.S4], (R10); ADD R1, R10; VST1 [V21.S4], (R10); ADD R1, R10; VST1 [V22.S4], (R10); ADD R1, R10; VST1 [V23.S4], (R10); ADD R1, R10; \
+	FSUB4(20, 4, 12); FSUB4(21, 5, 13); FSUB4(22, 6, 14); FSUB4(23, 7, 15); \
+	VST1 [V20.S4], (R10); ADD R1, R10; VST1 [V21.S4], (R10); ADD R1, R10; VST1 [V22.S4], (R10); ADD R1, R10; VST1 [V23.S4], (R10)
+
+#define WINOIN_COLS1 \
+	MOVD R0, R10; \
+	FSUB4(20, 0, 8); FSUB4(21, 1, 9); FSUB4(22, 2, 10); FSUB4(23, 3, 11); \
+	FMOVS F20, (R10); ADD R1, R10; FMOVS F21, (R10); ADD R1, R10; FMOVS F22, (R10); ADD R1, R10; FMOVS F23, (R10); ADD R1, R10; \
+	FADD4(20, 4, 8); FADD4(21, 5, 9); FADD4(22, 6, 10); FADD4(23, 7, 11); \
+	FMOVS F20, (R10); ADD R1, R10; FMOVS F21, (R10); ADD R1, R10; FMOVS F22, (R10); ADD R1, R10; FMOVS F23, (R10); ADD R1, R10; \
+	FSUB4(20, 8, 4); FSUB4(21, 9, 5); FSUB4(22, 10, 6); FSUB4(23, 11, 7); \
+	FMOVS F20, (R10); ADD R1, R10; FMOVS F21, (R10); ADD R1, R10; FMOVS F22, (R10); ADD R1, R10; FMOVS F23, (R10); ADD R1, R10; \
+	FSUB4(20, 4, 12); FSUB4(21, 5, 13); FSUB4(22, 6, 14); FSUB4(23, 7, 15); \
+	FMOVS F20, (R10); ADD R1, R10; FMOVS F21, (R10); ADD R1, R10; FMOVS F22, (R10); ADD R1, R10; FMOVS F23, (R10)
+
+// func winoInRowNEON(v []float32, sv int, eo []float32, l, tw int)
+// Requires: ASIMD
+// The F(2×2, 3×3) input transform of one row of tw tiles (see
+// winoInRowGeneric): four tiles at a time (quad), then one (tail, in lane 0).
+// R0: v at tile t; R1: sv in bytes; R2: eo at tile t; R3: l in bytes (E_r to
+// O_r); R8: 2l in bytes (row r to r + 1); R4: tiles left; R5: the row's E.
+// V0–V15: d·B, row r in V(4r) … V(4r+3); V16–V19: loads; V20–V23: results.
+TEXT ·winoInRowNEON(SB), NOSPLIT, $0-72
+	MOVD v_base+0(FP), R0
+	MOVD sv+24(FP), R1
+	LSL  $2, R1, R1
+	MOVD eo_base+32(FP), R2
+	MOVD l+56(FP), R3
+	LSL  $2, R3, R3
+	LSL  $1, R3, R8
+	MOVD tw+64(FP), R4
+
+quad:
+	CMP  $4, R4
+	BLT  tail
+	MOVD R2, R5
+	WINOIN_ROW4(R5, 0, 1, 2, 3)
+	ADD  R8, R5
+	WINOIN_ROW4(R5, 4, 5, 6, 7)
+	ADD  R8, R5
+	WINOIN_ROW4(R5, 8, 9, 10, 11)
+	ADD  R8, R5
+	WINOIN_ROW4(R5, 12, 13, 14, 15)
+	WINOIN_COLS4
+	ADD  $16, R0
+	ADD  $16, R2
+	SUB  $4, R4
+	B    quad
+
+tail:
+	CBZ  R4, done
+	MOVD R2, R5
+	WINOIN_ROW1(R5, 0, 1, 2, 3)
+	ADD  R8, R5
+	WINOIN_ROW1(R5, 4, 5, 6, 7)
+	ADD  R8, R5
+	WINOIN_ROW1(R5, 8, 9, 10, 11)
+	ADD  R8, R5
+	WINOIN_ROW1(R5, 12, 13, 14, 15)
+	WINOIN_COLS1
+	ADD  $4, R0
+	ADD  $4, R2
+	SUB  $1, R4
+	B    tail
+
+done:
+	RET
+
+// WINOOUT computes Aᵀ·m·A of the tiles in V0–V15 (product ξ in Vξ): the
+// rows s_r = (m0 + m1 + m2, m1 − m2 − m3) in V16–V23 (V(16+2r), V(17+2r)),
+// then the upper output row's two columns in V24, V25 ((s0 + s1) + s2) and
+// the lower row's in V26, V27 ((s1 − s2) − s3).
+#define WINOOUT_S(r) \
+	FADD4(16+2*r, 4*r, 4*r+1); FADD4(16+2*r, 16+2*r, 4*r+2); \
+	FSUB4(17+2*r, 4*r+1, 4*r+2); FSUB4(17+2*r, 17+2*r, 4*r+3)
+
+#define WINOOUT \
+	WINOOUT_S(0); WINOOUT_S(1); WINOOUT_S(2); WINOOUT_S(3); \
+	FADD4(24, 16, 18); FADD4(24, 24, 20); \
+	FADD4(25, 17, 19); FADD4(25, 25, 21); \
+	FSUB4(26, 18, 20); FSUB4(26, 26, 22); \
+	FSUB4(27, 19, 21); FSUB4(27, 27, 23)
+
+// WINOOUT_LOAD4 loads the 16 products of four tiles at R2 (sm floats
+// apart, R1 bytes) into V0–V15; WINOOUT_LOAD1 those of one tile, in lane 0.
+#define WINOOUT_LOAD4 \
+	MOVD R2, R10; \
+	VLD1 (R10), [V0.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V1.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V2.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V3.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V4.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V5.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V6.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V7.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V8.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V9.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V10.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V11.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V12.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V13.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V14.S4]; \
+	ADD R1, R10; \
+	VLD1 (R10), [V15.S4]
+
+#define WINOOUT_LOAD1 \
+	MOVD R2, R10; \
+	FMOVS (R10), F0; \
+	ADD R1, R10; \
+	FMOVS (R10), F1; \
+	ADD R1, R10; \
+	FMOVS (R10), F2; \
+	ADD R1, R10; \
+	FMOVS (R10), F3; \
+	ADD R1, R10; \
+	FMOVS (R10), F4; \
+	ADD R1, R10; \
+	FMOVS (R10), F5; \
+	ADD R1, R10; \
+	FMOVS (R10), F6; \
+	ADD R1, R10; \
+	FMOVS (R10), F7; \
+	ADD R1, R10; \
+	FMOVS (R10), F8; \
+	ADD R1, R10; \
+	FMOVS (R10), F9; \
+	ADD R1, R10; \
+	FMOVS (R10), F10; \
+	ADD R1, R10; \
+	FMOVS (R10), F11; \
+	ADD R1, R10; \
+	FMOVS (R10), F12; \
+	ADD R1, R10; \
+	FMOVS (R10), F13; \
+	ADD R1, R10; \
+	FMOVS (R10), F14; \
+	ADD R1, R10; \
+	FMOVS (R10), F15
+
+// func winoOutRowNEON(r0, r1, m []float32, sm, tw int)
+// Requires: ASIMD
+// The F(2×2, 3×3) output transform of one row of tw tiles (see
+// winoOutRowGeneric): four tiles at a time (quad, VST2 interleaving each
+// output row's two columns), then one (tail, in lane 0).
+// R2: m at tile t; R1: sm in bytes; R4: tiles left; R5, R6: r0 and r1 at
+// column 2t.
+TEXT ·winoOutRowNEON(SB), NOSPLIT, $0-88
+	MOVD r0_base+0(FP), R5
+	MOVD r1_base+24(FP), R6
+	MOVD m_base+48(FP), R2
+	MOVD sm+72(FP), R1
+	LSL  $2, R1, R1
+	MOVD tw+80(FP), R4
+
+quad:
+	CMP    $4, R4
+	BLT    tail
+	WINOOUT_LOAD4
+	WINOOUT
+	VST2.P [V24.S4, V25.S4], 32(R5)
+	VST2.P [V26.S4, V27.S4], 32(R6)
+	ADD    $16, R2
+	SUB    $4, R4
+	B      quad
+
+tail:
+	CBZ   R4, done
+	WINOOUT_LOAD1
+	WINOOUT
+	FMOVS F24, (R5)
+	FMOVS F25, 4(R5)
+	FMOVS F26, (R6)
+	FMOVS F27, 4(R6)
+	ADD   $8, R5
+	ADD   $8, R6
+	ADD   $4, R2
+	SUB   $1, R4
+	B     tail
+
+done:
+	RET
