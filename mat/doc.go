@@ -51,8 +51,11 @@
 // A Gemm splits C into bands of whole register tiles, one per worker, so
 // each element of C is computed by one worker with the same sequence of
 // operations whatever the worker count: results are bit-identical for 1 or
-// many workers.
+// many workers. Worker 0 is the calling goroutine; the others are helper
+// goroutines that spin for a while between calls before they park
+// (handoff.go), because a goroutine woken through a channel first runs on
+// its waker's processor, after the waker's own share.
 //
 // Reading order: tensor.go, gemm.go (driver), gemm_generic.go (the kernel
-// contract in Go), then gemm_<goarch>.go and the .s files.
+// contract in Go), handoff.go, then gemm_<goarch>.go and the .s files.
 package mat

@@ -81,7 +81,7 @@ type Gemm struct {
 type gemmWorker struct {
 	ap, bp, tile []float32 // packed A (the band, or its partial panel), packed B block, one C tile for edges
 	job          gemmJob
-	start, done  chan struct{} // hand-over to and from a helper goroutine
+	handoff      // hand-over to and from a helper goroutine
 }
 
 // gemmJob is C[m×n] = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n.
@@ -124,7 +124,7 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 		}
 		g.workers[i] = w
 		if i > 0 {
-			w.start, w.done = make(chan struct{}), make(chan struct{})
+			w.wake = make(chan struct{}, 1)
 			go w.loop(k)
 		}
 	}
@@ -132,16 +132,16 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 	// collected; its cleanup then ends them.
 	runtime.AddCleanup(g, func(ws []*gemmWorker) {
 		for _, w := range ws[1:] {
-			close(w.start)
+			close(w.wake)
 		}
 	}, g.workers)
 	return g, nil
 }
 
 func (w *gemmWorker) loop(k *kernel) {
-	for range w.start {
+	for w.next() {
 		w.run(k)
-		w.done <- struct{}{}
+		w.finish()
 	}
 }
 
@@ -185,11 +185,11 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 	job.direct = g.k.partial && tB == NoTrans && m <= directMaxM
 	parts := g.split(&job)
 	for _, w := range g.workers[1:parts] {
-		w.start <- struct{}{}
+		w.post()
 	}
 	g.workers[0].run(g.k)
 	for _, w := range g.workers[1:parts] {
-		<-w.done
+		w.wait()
 	}
 }
 

@@ -449,3 +449,26 @@ func TestTranspose8Twins(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmHelperParks: a helper left idle parks, and the next product
+// wakes it and is still right (the path a spinning helper skips).
+func TestGemmHelperParks(t *testing.T) {
+	g, _ := NewGemmKernel("Generic", 2)
+	r := rand.New(rand.NewPCG(13, 14))
+	// Enough multiply-adds (minWorkPerWorker) for both workers.
+	tc := gemmCase{tA: NoTrans, tB: NoTrans, m: 64, n: 70, k: 130, alpha: 1, beta: 0}
+	h := &g.workers[1].handoff
+	for round := range 3 {
+		before := h.finished.Load()
+		tc.check(t, g, r)
+		if h.finished.Load() != before+1 {
+			t.Fatalf("round %d: the helper did not take a share", round)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !h.parked.Load(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the idle helper did not park", round)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
