@@ -73,12 +73,15 @@ func BenchmarkConv2D(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("dir=gemm/n=%d/%v", n, l), func(b *testing.B) {
 				m, nn, k := l.cout, ho*ho, l.cin*l.k*l.k
-				// Random operands: untouched zero pages would make B free to read.
-				a, bb, c := randTensor(r, m*k).Data, randTensor(r, k*nn).Data, make([]float32, m*nn)
+				// Random operands (untouched zero pages would make B free to
+				// read), a B and a C per image: the convolution reads n
+				// images, so one B reused n times would stay in cache where
+				// the convolution's inputs do not.
+				a, bb, c := randTensor(r, m*k).Data, randTensor(r, n, k*nn).Data, make([]float32, n*m*nn)
 				ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, m, nn, k, 1, a, k, bb, nn, 0, c, nn) // untimed
 				for b.Loop() {
-					for range n {
-						ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, m, nn, k, 1, a, k, bb, nn, 0, c, nn)
+					for i := range n {
+						ws.gemm.Sgemm(mat.NoTrans, mat.NoTrans, m, nn, k, 1, a, k, bb[i*k*nn:], nn, 0, c[i*m*nn:], nn)
 					}
 				}
 				reportGFLOPs(b, l.flops(n))
