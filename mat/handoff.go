@@ -23,8 +23,9 @@ type handoff struct {
 }
 
 // helperSpins is how many times a helper checks for the next job before
-// parking (tens of microseconds); it yields its processor every
-// yieldEvery checks, so spinning never keeps other goroutines waiting.
+// parking (tens of microseconds). It yields its processor every
+// yieldEvery checks, so a spinning helper holds up other runnable
+// goroutines for a moment at most.
 const (
 	helperSpins = 1 << 14
 	yieldEvery  = 1 << 8
