@@ -40,13 +40,13 @@ var gemmKernels = []kernel{
 	genericKernel,
 }
 
-// transpose8AVX is implemented in transpose_amd64.s; transpose8Generic is
-// its definition.
+// transposeBlocksAVX is implemented in transpose_amd64.s;
+// transposeBlocksGeneric is its definition.
 //
 //go:noescape
-func transpose8AVX(dst []float32, ldd int, src []float32, lds int)
+func transposeBlocksAVX(dst []float32, ldd int, src []float32, lds, cols, kc int)
 
 var transposeKernels = []transposeKernel{
-	{name: "AVX", available: cpu.X86.HasAVX, fn: transpose8AVX},
+	{name: "AVX", available: cpu.X86.HasAVX, fn: transposeBlocksAVX},
 	genericTranspose,
 }

@@ -421,28 +421,39 @@ func TestGemmHelpersEnd(t *testing.T) {
 	t.Fatalf("%d goroutines before, %d after dropping 10 Gemms", before, runtime.NumGoroutine())
 }
 
-// TestTranspose8Twins runs each block transpose against transpose8Generic
-// with strides wider than the block, inside guard bands.
-func TestTranspose8Twins(t *testing.T) {
+// TestTransposeTwins runs each blocked transpose against
+// transposeBlocksGeneric, over one block and several, with strides wider
+// than the blocks, inside guard bands.
+func TestTransposeTwins(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, k := range transposeKernels {
 		t.Run(k.name, func(t *testing.T) {
 			if !k.available {
 				t.Skipf("CPU lacks %s", k.name)
 			}
-			for _, ld := range [][2]int{{8, 8}, {9, 13}, {48, 200}, {17, 8}} {
-				ldd, lds := ld[0], ld[1]
-				src := randMat(r, 1, 7*lds+8+5, 0, 0)
-				got := make([]float32, 7*ldd+8+5)
+			for _, c := range []struct{ cols, kc, ldd, lds int }{
+				{8, 8, 8, 8}, {8, 8, 9, 13}, {8, 8, 17, 8}, {48, 256, 48, 300},
+				{16, 24, 21, 29}, {24, 8, 37, 8}, {0, 16, 8, 16}, {16, 0, 16, 8},
+			} {
+				src := randMat(r, 1, c.cols*c.lds+5, 0, 0)
+				got := make([]float32, c.kc*c.ldd+5)
 				for i := range got {
 					got[i] = guard
 				}
 				want := append([]float32(nil), got...)
-				k.fn(got[2:], ldd, src[3:], lds)
-				transpose8Generic(want[2:], ldd, src[3:], lds)
+				k.fn(got[2:], c.ldd, src[3:], c.lds, c.cols, c.kc)
+				transposeBlocksGeneric(want[2:], c.ldd, src[3:], c.lds, c.cols, c.kc)
 				for i := range got {
 					if got[i] != want[i] {
-						t.Fatalf("%s ldd=%d lds=%d: dst[%d] = %v, want %v", k.name, ldd, lds, i, got[i], want[i])
+						t.Fatalf("%s %+v: dst[%d] = %v, want %v", k.name, c, i, got[i], want[i])
+					}
+				}
+				// The definition itself, element by element.
+				for j := range c.cols {
+					for p := range c.kc {
+						if v, w := want[2+p*c.ldd+j], src[3+j*c.lds+p]; v != w {
+							t.Fatalf("%+v: dst[%d·ldd+%d] = %v, want %v", c, p, j, v, w)
+						}
 					}
 				}
 			}

@@ -1,49 +1,57 @@
 package mat
 
-// transpose8Generic is the definition of the block transpose used by the
-// transposing pack:
+// transposeBlocksGeneric is the definition of the blocked transpose used by
+// the transposing pack, for cols and kc multiples of 8:
 //
-//	for i, j < 8: dst[i·ldd + j] = src[j·lds + i]
-func transpose8Generic(dst []float32, ldd int, src []float32, lds int) {
-	for j := range 8 {
-		row := src[j*lds : j*lds+8]
-		for i, v := range row {
-			dst[i*ldd+j] = v
+//	dst[p·ldd + j] = src[j·lds + p]   for j < cols, p < kc
+//
+// It goes in 8×8 blocks, eight rows of src at a time, so that both sides
+// are read and written in runs of eight.
+func transposeBlocksGeneric(dst []float32, ldd int, src []float32, lds, cols, kc int) {
+	for j := 0; j < cols; j += 8 {
+		for p := 0; p < kc; p += 8 {
+			for jj := range 8 {
+				row := src[(j+jj)*lds+p : (j+jj)*lds+p+8]
+				for i, v := range row {
+					dst[(p+i)*ldd+j+jj] = v
+				}
+			}
 		}
 	}
 }
 
-// transposeKernel is one implementation of the 8×8 block transpose.
+// transposeKernel is one implementation of the blocked transpose.
 type transposeKernel struct {
 	name      string
 	available bool
-	fn        func(dst []float32, ldd int, src []float32, lds int)
+	fn        func(dst []float32, ldd int, src []float32, lds, cols, kc int)
 }
 
-var genericTranspose = transposeKernel{name: "Generic", available: true, fn: transpose8Generic}
+var genericTranspose = transposeKernel{name: "Generic", available: true, fn: transposeBlocksGeneric}
 
-// transpose8 is the best available block transpose, chosen once at start-up.
-var transpose8 = func() func(dst []float32, ldd int, src []float32, lds int) {
+// transposeBlocks is the best available blocked transpose, chosen once at
+// start-up.
+var transposeBlocks = func() func(dst []float32, ldd int, src []float32, lds, cols, kc int) {
 	for _, k := range transposeKernels {
 		if k.available {
 			return k.fn
 		}
 	}
-	return transpose8Generic
+	return transposeBlocksGeneric
 }()
 
 // transposePanel packs op(B) = Bᵀ into one NR-wide panel:
 //
 //	dst[p·nr + j] = b[j·ldb + p]   for j < cols, p < kc;   0 for cols ≤ j < nr
 //
-// in 8×8 blocks (transpose8) where both sides have eight, element by element
-// at the edges.
+// in 8×8 blocks (transposeBlocks) where both sides have eight, element by
+// element at the edges.
 func transposePanel(dst []float32, nr int, b []float32, ldb, cols, kc int) {
 	c8, k8 := cols&^7, kc&^7
-	for j := 0; j < c8; j += 8 {
-		for p := 0; p < k8; p += 8 {
-			transpose8(dst[p*nr+j:], nr, b[j*ldb+p:], ldb)
-		}
+	if c8 > 0 && k8 > 0 {
+		// The kernel does not check bounds: the last element each side.
+		_, _ = dst[(k8-1)*nr+c8-1], b[(c8-1)*ldb+k8-1]
+		transposeBlocks(dst, nr, b, ldb, c8, k8)
 	}
 	for p := range kc {
 		d := dst[p*nr : p*nr+nr]

@@ -2,32 +2,59 @@
 
 #include "textflag.h"
 
-// func transpose8AVX(dst []float32, ldd int, src []float32, lds int)
+// func transposeBlocksAVX(dst []float32, ldd int, src []float32, lds, cols, kc int)
 // Requires: AVX
 //
-// dst[i·ldd + j] = src[j·lds + i] for i, j < 8: an 8×8 block transposed in
-// registers, the transposing copy of GEMM packing (transpose8Generic is the
+// dst[p·ldd + j] = src[j·lds + p] for j < cols, p < kc (multiples of 8): the
+// transposing copy of GEMM packing, in 8×8 blocks transposed in registers,
+// eight rows of src at a time, left to right (transposeBlocksGeneric is the
 // definition).
+// Each block prefetches the same columns of the next eight rows. Those rows
+// are eight streams of a few cache lines each (a depth block of a transposed
+// operand), too short for the hardware prefetcher to catch up.
 // Y0–Y7: the rows of src, then the 4×2 interleaves; Y8–Y15: pairs, then the
-// rows of dst.
-TEXT ·transpose8AVX(SB), NOSPLIT, $0-64
+// rows of dst. R12, R13: the block in src and dst; SI, DI: the group's first.
+TEXT ·transposeBlocksAVX(SB), NOSPLIT, $0-80
 	MOVQ dst_base+0(FP), DI
 	MOVQ ldd+24(FP), R8
-	SHLQ $2, R8
+	SHLQ $2, R8                // dst row stride in bytes
 	MOVQ src_base+32(FP), SI
 	MOVQ lds+56(FP), R9
-	SHLQ $2, R9
-	LEAQ (SI)(R9*4), DX        // rows 4–7
+	SHLQ $2, R9                // src row stride in bytes
+	LEAQ (R9)(R9*2), AX        // three src rows
+	LEAQ (R8)(R8*2), R14       // three dst rows
+	MOVQ cols+64(FP), CX
+	SHRQ $3, CX                // groups of eight src rows
+	JZ   done
 
-	VMOVUPS (SI), Y0           // r0
-	VMOVUPS (SI)(R9*1), Y1     // r1
-	VMOVUPS (SI)(R9*2), Y2     // r2
-	LEAQ    (R9)(R9*2), AX
-	VMOVUPS (SI)(AX*1), Y3     // r3
+group:
+	MOVQ kc+72(FP), BX
+	SHRQ $3, BX                // blocks in the group
+	JZ   done
+	MOVQ SI, R12
+	MOVQ DI, R13
+
+block:
+	LEAQ    (R12)(R9*4), DX    // rows 4–7
+	VMOVUPS (R12), Y0          // r0
+	VMOVUPS (R12)(R9*1), Y1    // r1
+	VMOVUPS (R12)(R9*2), Y2    // r2
+	VMOVUPS (R12)(AX*1), Y3    // r3
 	VMOVUPS (DX), Y4           // r4
 	VMOVUPS (DX)(R9*1), Y5     // r5
 	VMOVUPS (DX)(R9*2), Y6     // r6
 	VMOVUPS (DX)(AX*1), Y7     // r7
+
+	LEAQ       (R12)(R9*8), R10 // rows 8–11
+	LEAQ       (R10)(R9*4), R11 // rows 12–15
+	PREFETCHT0 (R10)
+	PREFETCHT0 (R10)(R9*1)
+	PREFETCHT0 (R10)(R9*2)
+	PREFETCHT0 (R10)(AX*1)
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R9*1)
+	PREFETCHT0 (R11)(R9*2)
+	PREFETCHT0 (R11)(AX*1)
 
 	VUNPCKLPS Y1, Y0, Y8       // r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5]
 	VUNPCKHPS Y1, Y0, Y9       // r0[2] r1[2] r0[3] r1[3] | r0[6] …
@@ -56,15 +83,26 @@ TEXT ·transpose8AVX(SB), NOSPLIT, $0-64
 	VPERM2F128 $0x31, Y6, Y2, Y14 // column 6
 	VPERM2F128 $0x31, Y7, Y3, Y15 // column 7
 
-	LEAQ    (R8)(R8*2), AX
-	LEAQ    (DI)(R8*4), DX
-	VMOVUPS Y8, (DI)
-	VMOVUPS Y9, (DI)(R8*1)
-	VMOVUPS Y10, (DI)(R8*2)
-	VMOVUPS Y11, (DI)(AX*1)
+	LEAQ    (R13)(R8*4), DX
+	VMOVUPS Y8, (R13)
+	VMOVUPS Y9, (R13)(R8*1)
+	VMOVUPS Y10, (R13)(R8*2)
+	VMOVUPS Y11, (R13)(R14*1)
 	VMOVUPS Y12, (DX)
 	VMOVUPS Y13, (DX)(R8*1)
 	VMOVUPS Y14, (DX)(R8*2)
-	VMOVUPS Y15, (DX)(AX*1)
+	VMOVUPS Y15, (DX)(R14*1)
+
+	ADDQ $32, R12              // next eight columns of src
+	LEAQ (R13)(R8*8), R13      // next eight rows of dst
+	DECQ BX
+	JNZ  block
+
+	LEAQ (SI)(R9*8), SI        // next eight rows of src
+	ADDQ $32, DI               // next eight columns of dst
+	DECQ CX
+	JNZ  group
+
+done:
 	VZEROUPPER
 	RET
