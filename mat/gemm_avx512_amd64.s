@@ -15,6 +15,27 @@
 	VFMADD231PS  Z30, Z25, acc1; \
 	VFMADD231PS  Z30, Z26, acc2
 
+// FMAROW2 and FMAROW1 are FMAROW for a tile at most 32 and 16 columns wide:
+// the FMAs of the columns past nr would only add zeros.
+#define FMAROW2(addr, acc0, acc1) \
+	VBROADCASTSS addr, Z30; \
+	VFMADD231PS  Z30, Z24, acc0; \
+	VFMADD231PS  Z30, Z25, acc1
+
+#define FMAROW1(addr, acc0) \
+	VBROADCASTSS addr, Z30; \
+	VFMADD231PS  Z30, Z24, acc0
+
+// NEXTSTEP moves A and B to the next step and loops to label while steps
+// remain.
+#define NEXTSTEP(label) \
+	ADDQ R14, SI; \
+	ADDQ R14, R11; \
+	ADDQ R14, R12; \
+	ADDQ R9, DI; \
+	DECQ CX; \
+	JNZ  label
+
 // MERGE writes one row: c = alpha·acc + beta·c on the columns in K1–K3,
 // then moves to the next row and leaves when mr rows are done.
 #define MERGE(acc0, acc1, acc2) \
@@ -129,6 +150,11 @@ fetchc:
 	VPXORD Z23, Z23, Z23
 	TESTQ CX, CX
 	JZ    merge
+	MOVQ  nr+8(FP), AX         // a narrow tile skips the FMAs of empty columns
+	CMPQ  AX, $16
+	JLE   steps16
+	CMPQ  AX, $32
+	JLE   steps32
 
 steps:
 	VMOVUPS.Z (DI), K1, Z24    // Z24–Z26 = b[p·ldb : p·ldb+nr], zero past nr
@@ -145,12 +171,37 @@ steps:
 	FMAROW((R11)(R13*2), Z15, Z16, Z17)
 	FMAROW((R12), Z18, Z19, Z20)
 	FMAROW((R12)(R13*1), Z21, Z22, Z23)
-	ADDQ    R14, SI            // next step of A
-	ADDQ    R14, R11
-	ADDQ    R14, R12
-	ADDQ    R9, DI             // b += ldb
-	DECQ    CX
-	JNZ     steps
+	NEXTSTEP(steps)
+	JMP merge
+
+steps32:                           // nr ≤ 32: columns 0–31 only
+	VMOVUPS.Z (DI), K1, Z24
+	VMOVUPS.Z 64(DI), K2, Z25
+	PREFETCHT0 (DI)(R9*8)
+	PREFETCHT0 64(DI)(R9*8)
+	FMAROW2((SI), Z0, Z1)
+	FMAROW2((SI)(R13*1), Z3, Z4)
+	FMAROW2((SI)(R13*2), Z6, Z7)
+	FMAROW2((R11), Z9, Z10)
+	FMAROW2((R11)(R13*1), Z12, Z13)
+	FMAROW2((R11)(R13*2), Z15, Z16)
+	FMAROW2((R12), Z18, Z19)
+	FMAROW2((R12)(R13*1), Z21, Z22)
+	NEXTSTEP(steps32)
+	JMP merge
+
+steps16:                           // nr ≤ 16: columns 0–15 only
+	VMOVUPS.Z (DI), K1, Z24
+	PREFETCHT0 (DI)(R9*8)
+	FMAROW1((SI), Z0)
+	FMAROW1((SI)(R13*1), Z3)
+	FMAROW1((SI)(R13*2), Z6)
+	FMAROW1((R11), Z9)
+	FMAROW1((R11)(R13*1), Z12)
+	FMAROW1((R11)(R13*2), Z15)
+	FMAROW1((R12), Z18)
+	FMAROW1((R12)(R13*1), Z21)
+	NEXTSTEP(steps16)
 
 merge:
 	MOVQ         mr+0(FP), BX
