@@ -171,7 +171,7 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if g.swapNT(tA, tB, m, n) {
+	if g.swapNT(tA, tB, m, n, k) {
 		// Cᵀ[n×m] = alpha·B·Aᵀ: now A is the operand that gets packed.
 		if cap(g.ct) < m*n {
 			g.ct = make([]float32, m*n)
@@ -204,17 +204,30 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 // AVX-512 kernel). The choice depends on the shape alone, so the result
 // stays the same for any worker count.
 //
+// At a depth of swapDeep or more, the product swaps whatever its tiles:
+// there B's rows come from memory, and the transposing pack of the larger
+// operand costs more than a narrow tile.
+//
 // Measured (BenchmarkSgemm, AVX-512, 1 and 2 workers): dW products
-// 32×64×43264 gain 15–50 %, 128×576×10816 7–11 %; 64×288×43264 loses
-// 6–11 % (hence the tile rule).
-func (g *Gemm) swapNT(tA, tB Transpose, m, n int) bool {
+// 32×64×43264 gain 15–50 %, 128×576×10816 7–11 %. 64×288×43264 lost
+// 6–11 % until the kernel skipped the empty columns of a narrow tile; it
+// now gains 10 % (4 rounds), while the convolution's dW on a col tile
+// (64×288×1024, B in L2) still loses 3–5 %.
+func (g *Gemm) swapNT(tA, tB Transpose, m, n, k int) bool {
 	nr := g.k.nr
-	return tA == NoTrans && tB == Trans && m < n && m <= maxSwapM && (m%nr == 0 || 2*(m%nr) >= nr)
+	fits := m%nr == 0 || 2*(m%nr) >= nr || k >= swapDeep
+	return tA == NoTrans && tB == Trans && m < n && m <= maxSwapM && fits
 }
 
 // maxSwapM is the largest m swapNT swaps: with more row panels, packing B
 // is shared among enough of them to cost little.
 const maxSwapM = 128
+
+// swapDeep is the depth from which swapNT swaps a product that ends in a
+// narrow tile. At 416×416 the convolutions' dW products are shallower: a
+// col tile of about a thousand pixels, or a 1×1 layer's image, at most
+// 10816 pixels where swapping would make a narrow tile.
+const swapDeep = 1 << 14
 
 // addTransposed sets C[m×n] = Ctᵀ + beta·C, with ct [n×m] row-major; with
 // beta == 0, C is not read.

@@ -244,6 +244,51 @@ func TestGemmPackedA(t *testing.T) {
 	}
 }
 
+// TestGemmDeepNT covers a weight-gradient product deep enough that swapNT
+// computes Cᵀ = B·Aᵀ even though m ends in a narrow column tile. At this
+// depth the rounding bound of refGemm is coarse, so the operands are small
+// integers instead: every partial sum is then exact in float32 (below 2²⁴),
+// and the result must equal the float64 reference bit for bit.
+func TestGemmDeepNT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a deep product is slow under emulation")
+	}
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			forEachKernel(t, workers, func(t *testing.T, g *Gemm) {
+				m, n, k := 64, 100, swapDeep+37
+				lda, ldb, ldc := k+3, k+1, n+2
+				if !g.swapNT(NoTrans, Trans, m, n, k) {
+					t.Fatalf("swapNT(%d, %d, %d) = false: the case misses the swapped path", m, n, k)
+				}
+				small := func(i, mod int) float32 { return float32((i*7919)%mod - mod/2) }
+				a, b := make([]float32, m*lda), make([]float32, n*ldb)
+				for i := range a {
+					a[i] = small(i, 7) // −3…3
+				}
+				for i := range b {
+					b[i] = small(i+1, 5) // −2…2
+				}
+				for _, beta := range []float32{0, 2} {
+					c := make([]float32, m*ldc)
+					for i := range c {
+						c[i] = small(i, 9)
+					}
+					want, _ := refGemm(NoTrans, Trans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+					g.Sgemm(NoTrans, Trans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+					for i := range m {
+						for j := range n {
+							if got := float64(c[i*ldc+j]); got != want[i*n+j] {
+								t.Fatalf("beta=%v: C[%d,%d] = %v, want %v", beta, i, j, got, want[i*n+j])
+							}
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
 // TestGemmDeterministic checks that the worker count does not change a bit.
 func TestGemmDeterministic(t *testing.T) {
 	for _, name := range KernelNames() {
