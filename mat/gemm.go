@@ -199,10 +199,11 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 // each packed element serves the m/MR row panels of A. A weight gradient
 // (dW[Cout, Cin·k²] = dY·colᵀ, the depth the pixel count) packs a B with
 // up to 4.5× more rows than A for a few panels: swapped, it packs the
-// smaller operand, unless m would end in a narrow column tile: the kernel
-// then broadcasts A for a third of its FMAs (m = 64 is 48 + 16 on the
-// AVX-512 kernel). The choice depends on the shape alone, so the result
-// stays the same for any worker count.
+// smaller operand, unless m would end in a narrow column tile (m = 64 is
+// 48 + 16 on the AVX-512 kernel): the kernel then broadcasts each value of
+// A for 8 FMAs instead of 24, which costs more than a pack of B that stays
+// in cache. The choice depends on the shape alone, so the result stays the
+// same for any worker count.
 //
 // At a depth of swapDeep or more, the product swaps whatever its tiles:
 // there B's rows come from memory, and the transposing pack of the larger
