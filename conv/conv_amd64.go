@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
-	leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
+	prefetch: prefetchAVX, leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
 	winoInRow: winoInRowAVX2, winoOutRow: winoOutRowAVX2,
 }, genericKernels}
 
@@ -55,6 +55,11 @@ func dotDevAVX(x, y []float32, m float32) float32
 //
 //go:noescape
 func bnGradAVX(dst, dy, x []float32, a, b, c float32)
+
+// prefetchAVX is prefetchGeneric: PREFETCHT0 on each cache line of p.
+//
+//go:noescape
+func prefetchAVX(p []float32)
 
 // gather2AVX2 is gather2Generic: for i := range dst { dst[i] = src[2*i] }.
 //

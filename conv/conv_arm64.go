@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
-	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
+	prefetch: prefetchNEON, leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
 	winoInRow: winoInRowNEON, winoOutRow: winoOutRowNEON,
 }, genericKernels}
 
@@ -55,6 +55,11 @@ func dotDevNEON(x, y []float32, m float32) float32
 //
 //go:noescape
 func bnGradNEON(dst, dy, x []float32, a, b, c float32)
+
+// prefetchNEON is prefetchGeneric: PRFM PLDL1KEEP on each cache line of p.
+//
+//go:noescape
+func prefetchNEON(p []float32)
 
 // gather2NEON is gather2Generic: for i := range dst { dst[i] = src[2*i] }.
 //

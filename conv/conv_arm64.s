@@ -486,6 +486,24 @@ tail:
 done:
 	RET
 
+// func prefetchNEON(p []float32)
+// A hint: PRFM PLDL1KEEP on each 64-byte line of p (R0: next line; R2:
+// end); memory is unchanged.
+TEXT ·prefetchNEON(SB), NOSPLIT, $0-24
+	MOVD p_base+0(FP), R0
+	MOVD p_len+8(FP), R1
+	ADD  R1<<2, R0, R2
+
+pfline:
+	CMP  R2, R0
+	BHS  pfdone
+	PRFM (R0), PLDL1KEEP
+	ADD  $64, R0
+	B    pfline
+
+pfdone:
+	RET
+
 // func gather2NEON(dst, src []float32)
 // Requires: ASIMD
 // dst[i] = src[2i] (len(src) ≥ 2·len(dst) − 1).  VLD2 de-interleaves 8

@@ -20,6 +20,7 @@ type kernels struct {
 	bnGrad      func(dst, dy, x []float32, a, b, c float32)
 	gather2     func(dst, src []float32)
 	scatterAdd2 func(dst, src []float32)
+	prefetch    func(p []float32) // a hint: no effect on memory
 	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
 	pool2Grad   func(d0, d1, r0, r1, dy []float32)
 	winoInRow   func(v []float32, sv int, eo []float32, l, tw int)
@@ -31,7 +32,7 @@ var genericKernels = kernels{
 	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
-	leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
+	prefetch: prefetchGeneric, leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
 	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
 }
 
@@ -58,6 +59,7 @@ func dotDev(x, y []float32, m float32) float32     { return impl.dotDev(x, y, m)
 func bnGrad(dst, dy, x []float32, a, b, c float32) { impl.bnGrad(dst, dy, x, a, b, c) }
 func gather2(dst, src []float32)                   { impl.gather2(dst, src) }
 func scatterAdd2(dst, src []float32)               { impl.scatterAdd2(dst, src) }
+func prefetch(p []float32)                         { impl.prefetch(p) }
 func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
 	return impl.leakySums(g, y, beta)
 }
@@ -147,6 +149,11 @@ func bnGradGeneric(dst, dy, x []float32, a, b, c float32) {
 		dst[i] += a*dy[i] + b*x[i] + c
 	}
 }
+
+// prefetchGeneric is the definition of prefetch: a hint that p will be
+// read soon, which Go cannot express, so nothing. The assembly twins touch
+// each cache line of p with a prefetch instruction, which changes no memory.
+func prefetchGeneric(p []float32) {}
 
 // gather2Generic is: for i := range dst { dst[i] = src[2*i] }, the stride-2
 // row copy of im2col. len(src) ≥ 2·len(dst) − 1.

@@ -154,6 +154,17 @@ func testKernelsOnce(t *testing.T, k kernels, r *rand.Rand, n, off int) {
 	k.gather2(nil, nil)
 	k.scatterAdd2(nil, nil)
 
+	// prefetch is a hint: it must leave every float, guards included, as
+	// it was, and run on any slice (here one ending at its allocation).
+	dst, whole = vec(r, n, off)
+	w0 := append([]float32(nil), whole...)
+	k.prefetch(dst)
+	k.prefetch(dst[n:])
+	k.prefetch(nil)
+	if !same(whole, w0) {
+		t.Fatalf("%s prefetch n=%d off=%d changed memory", k.name, n, off)
+	}
+
 	// bnGrad: three roundings at most.
 	dst, whole = vec(r, n, off)
 	d0 := append([]float32(nil), dst...)

@@ -60,6 +60,25 @@ func (g geom) s2Planes(planes, xc []float32, win s2Window) {
 	}
 }
 
+// s2Source returns the part [lo, hi) of a channel plane [H, W] that the
+// window's plane rows come from.
+func (g geom) s2Source(win s2Window) (lo, hi int) {
+	return max(0, 2*win.r0*g.w), min(g.h*g.w, 2*(win.r0+win.rows)*g.w)
+}
+
+// s2Ahead asks for part t (of k²) of next[lo:hi], the next channel's
+// source rows. Called before each of a channel's k² taps, it has the next
+// channel's rows come from memory while this channel's taps are copied,
+// instead of stalling the gather (or scatter) that starts every channel:
+// the window's rows of one channel are a short run of memory that the
+// hardware prefetcher does not catch in time.
+func (g geom) s2Ahead(next []float32, lo, hi, t int) {
+	part := (hi - lo + g.k*g.k - 1) / (g.k * g.k)
+	if a := lo + t*part; a < hi {
+		prefetch(next[a:min(hi, a+part)])
+	}
+}
+
 // s2Range returns, for a tap with shift shift, the pixels [q0, q1) of the
 // tile [p0, p1) whose source lies inside the window (the others read
 // plane rows above or below it, which are zero anyway, but outside the
@@ -97,10 +116,15 @@ func (g geom) im2colStride2(col, x, scratch []float32, c0, c1, p0, p1 int) {
 	win := g.s2Window(p0, p1)
 	size := win.rows * g.wo
 	planes := scratch[:4*size]
+	plane := g.h * g.w
+	lo, hi := g.s2Source(win)
 	for c := c0; c < c1; c++ {
-		g.s2Planes(planes, x[c*g.h*g.w:(c+1)*g.h*g.w], win)
+		g.s2Planes(planes, x[c*plane:(c+1)*plane], win)
 		for i := range g.k {
 			for j := range g.k {
+				if c+1 < c1 {
+					g.s2Ahead(x[(c+1)*plane:(c+2)*plane], lo, hi, i*g.k+j)
+				}
 				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
 				plane, shift, dj := g.s2Tap(i, j)
 				pl := planes[plane*size : (plane+1)*size]
@@ -127,10 +151,15 @@ func (g geom) col2imStride2(dx, col, scratch []float32, c0, c1, p0, p1 int) {
 	win := g.s2Window(p0, p1)
 	size := win.rows * g.wo
 	planes := scratch[:4*size]
+	plane := g.h * g.w
+	lo, hi := g.s2Source(win)
 	for c := c0; c < c1; c++ {
 		clear(planes)
 		for i := range g.k {
 			for j := range g.k {
+				if c+1 < c1 {
+					g.s2Ahead(dx[(c+1)*plane:(c+2)*plane], lo, hi, i*g.k+j)
+				}
 				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
 				plane, shift, dj := g.s2Tap(i, j)
 				pl := planes[plane*size : (plane+1)*size]
@@ -144,7 +173,7 @@ func (g geom) col2imStride2(dx, col, scratch []float32, c0, c1, p0, p1 int) {
 				}
 			}
 		}
-		dc := dx[c*g.h*g.w : (c+1)*g.h*g.w]
+		dc := dx[c*plane : (c+1)*plane]
 		for a := range 2 {
 			for b := range 2 {
 				pl := planes[(2*a+b)*size : (2*a+b+1)*size]
