@@ -254,7 +254,13 @@ const minBwdUnits = 4
 // for the backward pass: enough for minBwdUnits units in all, each chunk a
 // run of whole col tiles at least bwdRows() output rows long (so that the
 // dX rows of chunks two apart cannot meet). It depends on the shape alone.
+// A 1×1 stride-1 convolution is not cut: its backward pass is two plain
+// GEMMs per image, and at batch 1 the all-worker GEMM shares them better
+// than the crew shares chunks of them (one-worker GEMMs, two phases).
 func (g geom) bwdChunks() int {
+	if g.direct() {
+		return 1
+	}
 	hw, nb := g.ho*g.wo, g.tile()
 	tiles := (hw + nb - 1) / nb
 	for c := min(tiles, (minBwdUnits+g.n-1)/g.n); c > 1; c-- {
