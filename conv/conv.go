@@ -251,8 +251,9 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 const minBwdUnits = 4
 
 // bwdChunks is the number of chunks each image's output pixels are cut into
-// for the backward pass: enough for minBwdUnits units in all, each chunk a
-// run of whole col tiles at least bwdRows() output rows long (so that the
+// for the backward pass: enough for minBwdUnits units in all (no more
+// than the image has col tiles), each chunk at least bwdRows() output rows
+// long (so that the
 // dX rows of chunks two apart cannot meet). It depends on the shape alone.
 // A 1×1 stride-1 convolution is not cut: its backward pass is two plain
 // GEMMs per image, and at batch 1 the all-worker GEMM shares them better
@@ -281,12 +282,18 @@ func (g geom) bwdChunks() int {
 // r·s rows, more than the k − 1 rows a kernel reaches across.
 func (g geom) bwdRows() int { return (g.k+g.s-2)/g.s + 2 }
 
-// chunkPixels returns the output pixels [p0, p1) of chunk i of c: whole col
-// tiles, the tiles shared out evenly.
+// chunkPixels returns the output pixels [p0, p1) of chunk i of c: the
+// pixels shared out evenly, at multiples of 16 (each chunk is then cut
+// into col tiles of its own). Equal chunks keep both workers of a phase
+// busy to its end; whole tiles per chunk (11 tiles as 2 + 3 + 3 + 3) left
+// one idle for a third of the first phase.
 func (g geom) chunkPixels(c, i int) (p0, p1 int) {
-	hw, nb := g.ho*g.wo, g.tile()
-	tiles := (hw + nb - 1) / nb
-	return min(hw, tiles*i/c*nb), min(hw, tiles*(i+1)/c*nb)
+	hw := g.ho * g.wo
+	p0, p1 = hw*i/c&^15, hw*(i+1)/c&^15
+	if i == c-1 {
+		p1 = hw
+	}
+	return p0, p1
 }
 
 // l1Chunk is the number of floats (16 KB) that the fused elementwise passes

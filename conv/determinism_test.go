@@ -62,8 +62,9 @@ func TestBwdChunks(t *testing.T) {
 		{convCase{2, 32, 70, 64, 64, 3, 1, 1}, 2},
 		{convCase{4, 32, 70, 64, 64, 3, 1, 1}, 1},
 		{convCase{1, 32, 16, 16, 64, 3, 1, 1}, 1},  // one tile
-		{convCase{1, 32, 20, 300, 64, 3, 1, 1}, 3}, // 6 tiles of 1008 px: one is shorter than 4 rows of 300, two are not
-		{convCase{1, 32, 6, 600, 64, 3, 1, 1}, 1},  // 4 tiles of 912 px: no chunk of whole tiles spans 4 rows of 600
+		{convCase{1, 32, 20, 300, 64, 3, 1, 1}, 4}, // 4 chunks of 1500 px: 5 rows of 300, at least 4
+		{convCase{1, 32, 6, 600, 64, 3, 1, 1}, 1},  // 3600 px: 2 chunks would be 3 rows of 600, fewer than 4
+		{convCase{1, 32, 14, 300, 64, 3, 1, 1}, 3}, // 4200 px: 4 chunks of 3.5 rows are too short, 3 of 4.7 are not
 	} {
 		c := tc.c
 		ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)
