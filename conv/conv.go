@@ -129,13 +129,14 @@ func (g geom) tiling(epi epilogue) (nb, tiles int) {
 func (g geom) forward(ws *Workspace, y, x, w []float32, epi epilogue) {
 	_, tiles := g.tiling(epi)
 	items := g.n * tiles
-	// A few tiles that do not divide among the workers (3 tiles, 2 workers)
-	// would fall back to the all-worker GEMM tile by tile; cut finer so that
-	// each worker takes whole tiles. (A single tile stays whole: the
-	// all-worker GEMM then splits W's rows, where the crew would have each
-	// worker read all of W.) Tiles do not change the bits: every output
-	// column is computed the same way whichever tile it is in.
-	if p := len(ws.crew.members); p > 1 && items > 1 && items%p != 0 && items < 4*p {
+	// Tiles that do not divide among the workers are cut finer so that each
+	// worker takes as many: 3 tiles for 2 workers would fall back to the
+	// all-worker GEMM tile by tile, and 11 would keep one worker idle for a
+	// twelfth of the pass. (A single tile stays whole: the all-worker GEMM
+	// then splits W's rows, where the crew would have each worker read all
+	// of W.) Tiles do not change the bits: every output column is computed
+	// the same way whichever tile it is in.
+	if p := len(ws.crew.members); p > 1 && items > 1 && items%p != 0 {
 		g.minTiles = (items + p - 1) / p * p / g.n
 		for g.n*g.minTiles%p != 0 {
 			g.minTiles++
