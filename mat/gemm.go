@@ -75,6 +75,7 @@ type Gemm struct {
 	k       *kernel
 	workers []*gemmWorker // workers[0] runs on the calling goroutine
 	ct      []float32     // Cᵀ of a swapped product (see swapNT)
+	cd      []float32     // the partial products of a depth split (see depthPieces)
 }
 
 // gemmWorker holds one worker's packing buffers and its share of a call.
@@ -183,6 +184,10 @@ func (g *Gemm) Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, 
 	}
 	job := gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	job.direct = g.k.partial && tB == NoTrans && m <= directMaxM
+	if p := depthPieces(m, n, k); p > 1 {
+		g.depthSplit(&job, p)
+		return
+	}
 	parts := g.split(&job)
 	for _, w := range g.workers[1:parts] {
 		w.post()
