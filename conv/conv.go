@@ -252,20 +252,23 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 const minBwdUnits = 4
 
 // bwdChunks is the number of chunks each image's output pixels are cut into
-// for the backward pass: enough for minBwdUnits units in all (no more
-// than the image has col tiles), each chunk at least bwdRows() output rows
-// long (so that the
-// dX rows of chunks two apart cannot meet). It depends on the shape alone.
-// A 1×1 stride-1 convolution is not cut: its backward pass is two plain
-// GEMMs per image, and at batch 1 the all-worker GEMM shares them better
-// than the crew shares chunks of them (one-worker GEMMs, two phases).
+// for the backward pass: enough for minBwdUnits units in all, each chunk at
+// least bwdRows() output rows long (so that the dX rows of chunks two apart
+// cannot meet). It depends on the shape alone. An image of one col tile is
+// not cut (its GEMMs are then shared by all workers), nor is a 1×1 stride-1
+// convolution's: its backward pass is two plain GEMMs per image, and at
+// batch 1 the all-worker GEMM shares them better than the crew shares
+// chunks of them (one-worker GEMMs, two phases).
 func (g geom) bwdChunks() int {
 	if g.direct() {
 		return 1
 	}
 	hw, nb := g.ho*g.wo, g.tile()
 	tiles := (hw + nb - 1) / nb
-	for c := min(tiles, (minBwdUnits+g.n-1)/g.n); c > 1; c-- {
+	if tiles == 1 {
+		return 1
+	}
+	for c := (minBwdUnits + g.n - 1) / g.n; c > 1; c-- {
 		shortest := hw
 		for i := range c {
 			p0, p1 := g.chunkPixels(c, i)
