@@ -213,10 +213,16 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	// the end, so the sum is the same whichever worker did which unit, and
 	// for any number of workers. Chunks of one image write overlapping dX
 	// rows, so they run in two phases, even chunks then odd ones; chunks
-	// two apart never touch the same dX pixel.
+	// two apart never touch the same dX pixel. A single unit adds its dW
+	// into dw directly: a slot and the sum would cost a pass over dW's
+	// memory (18 MB for 512→1024 3×3).
 	chunks := g.bwdChunks()
+	one := g.n*chunks == 1
 	var pdw []float32
-	if dw != nil {
+	switch {
+	case dw != nil && one:
+		pdw = dw.Data
+	case dw != nil:
 		pdw = ws.crew.imageDW(g.n * chunks * len(dw.Data))
 	}
 	dxd := data(dx)
@@ -226,14 +232,14 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 			perImage = 1
 		}
 		units := g.n * perImage
-		j := job{kind: backwardJob, g: g, dx: dxd, dw: pdw, dy: dy.Data, x: x.Data, w: w.Data, chunks: chunks, phase: phase}
+		j := job{kind: backwardJob, g: g, dx: dxd, dw: pdw, dy: dy.Data, x: x.Data, w: w.Data, chunks: chunks, phase: phase, addDW: one}
 		if p := ws.crew.parts(units); p > 1 {
 			ws.crew.spread(j, units, p)
 		} else {
 			g.backwardUnits(ws.crew, ws.crew.members[0], ws.gemm, &j, 0, units)
 		}
 	}
-	if dw != nil { // dw += Σ pdw in unit order, pieces shared among the crew
+	if dw != nil && !one { // dw += Σ pdw in unit order, pieces shared among the crew
 		slots := g.n * chunks
 		pieces := (len(dw.Data) + l1Chunk - 1) / l1Chunk
 		j := job{kind: sumJob, g: g, dw: dw.Data, dy: pdw, chunks: slots}
@@ -329,7 +335,8 @@ func data(t *mat.Tensor) []float32 {
 // backwardUnits computes units [u0, u1) of job j's phase: unit u is chunk
 // phase + 2·(u mod perImage) of image u / perImage (the whole image when
 // j.chunks is 1). It adds the unit's dX into j.dx and writes its dW into
-// slot image·chunks + chunk of j.dw (either may be nil), with gemm and m's
+// slot image·chunks + chunk of j.dw, or adds it into j.dw if j.addDW
+// (either may be nil), with gemm and m's
 // col buffer; a crew c, if not nil, shares each tile's im2col and col2im.
 func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 int) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
@@ -351,9 +358,13 @@ func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 i
 			dw = j.dw[slot*len(j.w) : (slot+1)*len(j.w)]
 		}
 		q0, q1 := g.chunkPixels(j.chunks, chunk)
+		first := float32(0) // beta of the unit's first dW product
+		if j.addDW {
+			first = 1
+		}
 		if g.direct() {
-			if dw != nil { // dW_u[Cout, Cin] = dY[Cout, q0:q1] · x[Cin, q0:q1]ᵀ
-				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, q1-q0, 1, dyn[q0:], hw, xn[q0:], hw, 0, dw, ckk)
+			if dw != nil { // dW_u[Cout, Cin] (+)= dY[Cout, q0:q1] · x[Cin, q0:q1]ᵀ
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, q1-q0, 1, dyn[q0:], hw, xn[q0:], hw, first, dw, ckk)
 			}
 			if dxn != nil { // dX[Cin, q0:q1] += W[Cout, Cin]ᵀ · dY[Cout, q0:q1]
 				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, q1-q0, g.cout, 1, j.w, ckk, dyn[q0:], hw, 1, dxn[q0:], hw)
@@ -367,7 +378,7 @@ func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 i
 				g.fillCol(c, m, col, xn, p0, p1)
 				beta := float32(1)
 				if p0 == q0 {
-					beta = 0 // the first tile starts the unit's sum
+					beta = first // the first tile starts the unit's sum
 				}
 				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, beta, dw, ckk)
 			}

@@ -123,7 +123,8 @@ type job struct {
 	y, w, dx, dw   []float32 // forwardJob, backwardJob
 	dy             []float32
 	i0, i1         int
-	chunks, phase  int // backwardJob: chunks per image and phase (sumJob: chunks = slots)
+	chunks, phase  int  // backwardJob: chunks per image and phase (sumJob: chunks = slots)
+	addDW          bool // backwardJob: dw is the gradient itself, added into (one unit)
 	epi            epilogue
 }
 
