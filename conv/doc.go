@@ -60,9 +60,9 @@
 // A Workspace owns a GEMM using all its workers and a crew of workers, each
 // with a one-thread GEMM, an im2col tile buffer and a partial dW. A layer
 // that splits into enough independent pieces (output tiles in the forward
-// pass, images or chunks of col tiles in the backward pass) is shared out
-// among the crew, so the
-// workers never wait for each other inside a layer; a smaller layer runs on
+// pass, images or chunks of their pixels in the backward pass) is shared
+// out among the crew, so the workers never wait for each other inside a
+// layer; a smaller layer runs on
 // the all-worker GEMM with im2col and col2im split by input channels. The
 // buffers grow to the largest layer seen and are then reused, so
 // steady-state calls do not allocate. A Workspace is not safe for
