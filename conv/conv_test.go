@@ -115,12 +115,20 @@ func TestConv2DForwardMatchesNaive(t *testing.T) {
 	}
 }
 
+// sideBySideCase is a 1×1 layer whose backward products run side by side
+// on a two-worker crew (sideBySide).
+var sideBySideCase = convCase{1, 128, 46, 46, 64, 1, 1, 0}
+
 // TestConv2DBackwardMatchesNaive checks dW and dX against the adjoint of the
 // direct convolution, in float64, and that both accumulate.
 func TestConv2DBackwardMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	ws := NewWorkspace(2)
-	for _, c := range convCases() {
+	c := sideBySideCase
+	if g := (geom{n: c.n, cin: c.cin, cout: c.cout, k: c.k, s: c.s, ho: c.h, wo: c.w}); !g.sideBySide() {
+		t.Fatalf("%+v: not side by side", c)
+	}
+	for _, c := range append(convCases(), sideBySideCase) {
 		name := fmt.Sprintf("%+v", c)
 		x := randTensor(r, c.n, c.cin, c.h, c.w)
 		w := randTensor(r, c.cout, c.cin, c.k, c.k)

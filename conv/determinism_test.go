@@ -22,6 +22,7 @@ func TestConvWorkersBitIdentical(t *testing.T) {
 		{1, 32, 70, 64, 64, 3, 1, 1},
 		{2, 16, 130, 120, 24, 3, 2, 1},
 		{1, 300, 60, 60, 40, 1, 1, 0},
+		sideBySideCase,
 	} {
 		x, w := randTensor(r, c.n, c.cin, c.h, c.w), randTensor(r, c.cout, c.cin, c.k, c.k)
 		ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)

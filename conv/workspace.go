@@ -108,6 +108,7 @@ const (
 	forwardJob                 // output (image, tile) pairs [i0, i1)
 	backwardJob                // the gradients of units [i0, i1) (see Conv2DBackward)
 	sumJob                     // dw += the per-image dW in dy, chunks [i0, i1)
+	productJob                 // a 1×1 layer's backward products [i0, i1) of one image (0: dW, 1: dX)
 	winoInJob                  // Winograd input transform, channels [c0, c1)
 	winoGemmJob                // Winograd products ξ in [c0, c1)
 	winoOutJob                 // Winograd output transform, channels [c0, c1)
@@ -148,6 +149,10 @@ func (m *member) run(j *job) {
 		j.g.backwardUnits(nil, m, m.gemm, j, j.i0, j.i1)
 	case sumJob:
 		sumImages(j.dw, j.dy, j.chunks, j.i0, j.i1)
+	case productJob:
+		for i := j.i0; i < j.i1; i++ {
+			j.g.directProduct(m.gemm, j.dx, j.dw, j.dy, j.x, j.w, 1, i == 0)
+		}
 	case winoInJob:
 		j.g.winoIn(j.col, j.x, m.rowBuf(8*((j.g.w+1)/2+1)), j.p0, j.p1, j.c0, j.c1)
 	case winoGemmJob:
