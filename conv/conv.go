@@ -168,8 +168,13 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 			g.fillCol(c, m, col, xn, p0, p1)
 		}
 		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
-		gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
-		epi.apply(yn, n, g.cout, hw, p0, p1)
+		if epi.on {
+			gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
+			epi.apply(yn, n, g.cout, hw, p0, p1)
+			continue
+		}
+		// Nothing reads the tile back here: it may go past the caches.
+		gemm.SgemmStream(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
 	}
 }
 

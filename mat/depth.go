@@ -47,7 +47,7 @@ func (g *Gemm) depthSplit(job *gemmJob, p int) {
 			i := i0 + w
 			k0, k1 := k*i/p, k*(i+1)/p
 			piece := *job // Pᵢ[m×n] = alpha · op(A)[:, k0:k1] · op(B)[k0:k1, :]
-			piece.k, piece.beta = k1-k0, 0
+			piece.k, piece.beta, piece.stream = k1-k0, 0, false
 			piece.c, piece.ldc = parts[i*m*n:(i+1)*m*n], n
 			if job.tA == NoTrans {
 				piece.a = job.a[k0:]

@@ -42,6 +42,12 @@
 //	arm64: NEON (ASIMD, 8×8), Generic
 //	other, or -tags purego: Generic
 //
+// Gemm.SgemmStream is Sgemm for a C that nothing reads again soon (a
+// convolution's output): where a tile of C is written whole in one pass,
+// the AVX-512 kernel stores it with non-temporal stores
+// (gemmAVX512Stream), which skip reading C's lines into the caches only to
+// overwrite them; the other kernels store as usual. The bits are the same.
+//
 // GODEBUG=cpu.avx512f=off (or cpu.avx2=off) hides a kernel for a whole run
 // on amd64; tests range over the table instead, so every kernel the CPU has
 // is tested in every run.

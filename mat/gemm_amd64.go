@@ -11,6 +11,21 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func gemmAVX512(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
+// gemmAVX512Stream is gemmAVX512 with non-temporal stores of C (see
+// kernel.stream); gemmAVX512Body is the body both jump to. gemmTileGeneric
+// with MR = 8 is their definition.
+//
+//go:noescape
+func gemmAVX512Stream(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemmAVX512Body(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+// sfence makes the non-temporal stores before it visible before any store
+// after it; implemented in gemm_avx512_amd64.s. Its pure-Go twin, for the
+// kernels that store through the caches, does nothing.
+func sfence()
+
 // gemmAVX2 computes a full 6×16 tile; implemented in gemm_avx2_amd64.s.
 // gemmTileGeneric with mr = 6, nr = 16 is its definition.
 //
@@ -29,7 +44,7 @@ var gemmKernels = []kernel{
 		name: "AVX512", available: cpu.X86.HasAVX512F && cpu.X86.HasBMI2, partial: true,
 		mr: 8, nr: 48,
 		kc: 256, nc: 480, packAT: 1024,
-		fn: gemmAVX512,
+		fn: gemmAVX512, stream: gemmAVX512Stream, fence: sfence,
 	},
 	{
 		name: "AVX2", available: cpu.X86.HasAVX2 && cpu.X86.HasFMA,

@@ -67,6 +67,19 @@
 	DECQ    BX; \
 	JZ      done
 
+// STREAM is STORE for a full-width tile with 64-byte aligned rows, with
+// non-temporal stores.
+#define STREAM(acc0, acc1, acc2) \
+	VMULPS   Z28, acc0, acc0; \
+	VMULPS   Z28, acc1, acc1; \
+	VMULPS   Z28, acc2, acc2; \
+	VMOVNTPS acc0, (DX); \
+	VMOVNTPS acc1, 64(DX); \
+	VMOVNTPS acc2, 128(DX); \
+	ADDQ     R8, DX; \
+	DECQ     BX; \
+	JZ       done
+
 // MASK sets k to the lanes of 16 columns starting at column base that lie
 // below nr (in CX): (1 << clamp(nr − base, 0, 16)) − 1.
 #define MASK(base, k) \
@@ -93,6 +106,26 @@
 // SI, R11, R12: rows 0, 3, 6 of A at step p; R13: rsa in bytes; R14: csa in bytes;
 // K1–K3: the nr columns of B and C to touch.
 TEXT ·gemmAVX512(SB), NOSPLIT, $0-136
+	KXORW K4, K4, K4           // K4 = 0: store C through the caches
+	JMP   ·gemmAVX512Body(SB)
+
+// func gemmAVX512Stream(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+// Requires: AVX512F, BMI2
+//
+// gemmAVX512 that, with beta = 0, writes a full-width tile whose rows are
+// 64-byte aligned with non-temporal stores (past the caches, without
+// reading C's lines in first) and does not prefetch C. The caller runs
+// sfence before another goroutine reads C.
+TEXT ·gemmAVX512Stream(SB), NOSPLIT, $0-136
+	KXNORW K4, K4, K4          // K4 = all ones: stream C
+	JMP    ·gemmAVX512Body(SB)
+
+// func gemmAVX512Body(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+// Requires: AVX512F, BMI2
+//
+// The body of both entries above; K4 says which (KORTESTW sets CF when it
+// is all ones).
+TEXT ·gemmAVX512Body(SB), NOSPLIT, $0-136
 	MOVQ nr+8(FP), CX
 	MASK(0, K1)
 	MASK(16, K2)
@@ -117,6 +150,11 @@ TEXT ·gemmAVX512(SB), NOSPLIT, $0-136
 	MOVQ c_base+96(FP), DX
 	MOVQ ldc+120(FP), R8
 	SHLQ $2, R8
+	KORTESTW K4, K4
+	JCC      fetchc            // not streaming
+	MOVL     beta+132(FP), AX
+	ANDL     $0x7fffffff, AX
+	JZ       zeroacc           // streaming a C that is not read: do not fetch it
 fetchc:
 	PREFETCHT0 (DX)
 	PREFETCHT0 64(DX)
@@ -124,6 +162,7 @@ fetchc:
 	ADDQ R8, DX
 	DECQ BX
 	JNZ  fetchc
+zeroacc:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -224,6 +263,26 @@ merge:
 	JMP done
 
 betazero:
+	KORTESTW K4, K4
+	JCC      store             // not streaming
+	MOVQ     nr+8(FP), AX
+	CMPQ     AX, $48
+	JNE      store             // a narrow tile: masked stores
+	MOVQ     DX, AX
+	ORQ      R8, AX
+	TESTQ    $63, AX
+	JNZ      store             // rows not 64-byte aligned
+	STREAM(Z0, Z1, Z2)
+	STREAM(Z3, Z4, Z5)
+	STREAM(Z6, Z7, Z8)
+	STREAM(Z9, Z10, Z11)
+	STREAM(Z12, Z13, Z14)
+	STREAM(Z15, Z16, Z17)
+	STREAM(Z18, Z19, Z20)
+	STREAM(Z21, Z22, Z23)
+	JMP done
+
+store:
 	STORE(Z0, Z1, Z2)
 	STORE(Z3, Z4, Z5)
 	STORE(Z6, Z7, Z8)
@@ -235,4 +294,13 @@ betazero:
 
 done:
 	VZEROUPPER
+	RET
+
+// func sfence()
+// Requires: SSE
+//
+// sfence orders the non-temporal stores before it before every store after
+// it (the hand-over that tells another goroutine C is ready).
+TEXT ·sfence(SB), NOSPLIT, $0-0
+	SFENCE
 	RET

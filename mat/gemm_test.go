@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 const guard = 12345.678 // sentinel around every output
@@ -375,7 +376,11 @@ func TestKernelTwins(t *testing.T) {
 				for _, mr := range mrs {
 					for _, nr := range nrs {
 						for _, beta := range []float32{0, 0.5} {
-							checkTwin(t, &k, r, mr, nr, kc, beta)
+							checkTwin(t, &k, k.fn, r, mr, nr, kc, beta, false)
+							if k.stream != nil { // C 64-byte aligned (streamed when nr = NR) and not
+								checkTwin(t, &k, k.stream, r, mr, nr, kc, beta, true)
+								checkTwin(t, &k, k.stream, r, mr, nr, kc, beta, false)
+							}
 						}
 					}
 				}
@@ -384,11 +389,17 @@ func TestKernelTwins(t *testing.T) {
 	}
 }
 
-func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float32) {
+// checkTwin runs fn, k's kernel or its streaming variant, against the
+// twin. aligned puts C's rows on 64-byte boundaries, where the streaming
+// variant stores a full-width tile past the caches.
+func checkTwin(t *testing.T, k *kernel, fn func(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32), r *rand.Rand, mr, nr, kc int, beta float32, aligned bool) {
 	t.Helper()
 	a, b := randMat(r, 1, k.mr*kc, 0, 0), randMat(r, 1, k.nr*kc, 0, 0)
 	ldc := k.nr + 3
-	got := make([]float32, (k.mr+1)*ldc)
+	if aligned {
+		ldc = (k.nr + 31) &^ 15 // a multiple of 16 floats, wider than the tile
+	}
+	got := alignedFloats((k.mr+1)*ldc, aligned)
 	for i := range got {
 		got[i] = guard
 	}
@@ -412,7 +423,7 @@ func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float
 	if kc%2 == 1 {
 		rsa, csa = kc, 1
 	}
-	k.fn(mr, nr, kc, a, rsa, csa, b, ldb, got, ldc, 1.5, beta)
+	fn(mr, nr, kc, a, rsa, csa, b, ldb, got, ldc, 1.5, beta)
 	gemmTileGeneric(mr, nr, kc, a, rsa, csa, b, ldb, want, ldc, 1.5, beta)
 	const u = 1.0 / (1 << 24)
 	for x := range got {
@@ -431,6 +442,60 @@ func checkTwin(t *testing.T, k *kernel, r *rand.Rand, mr, nr, kc int, beta float
 		if d := math.Abs(float64(got[x]) - float64(want[x])); !(d <= tol) {
 			t.Fatalf("%s mr=%d nr=%d kc=%d beta=%g: C[%d,%d] = %v, twin %v", k.name, mr, nr, kc, beta, i, j, got[x], want[x])
 		}
+	}
+}
+
+// alignedFloats returns n floats starting on a 64-byte boundary, or, if not
+// aligned, 4 bytes past one.
+func alignedFloats(n int, aligned bool) []float32 {
+	buf := make([]float32, n+17)
+	off := int(-uintptr(unsafe.Pointer(&buf[0])) & 63 / 4)
+	if !aligned {
+		off++
+	}
+	return buf[off : off+n : off+n]
+}
+
+// TestSgemmStream checks that SgemmStream gives the bits of Sgemm, on C
+// with 64-byte aligned rows (full-width tiles streamed) and not, over one
+// depth block and several (not streamed), in every transpose, on 1 and 2
+// workers, with beta = 0 over a C full of NaN and beta ≠ 0.
+func TestSgemmStream(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		forEachKernel(t, workers, func(t *testing.T, g *Gemm) {
+			r := rand.New(rand.NewPCG(31, 32))
+			for _, s := range []gemmShape{{17, 5*48 + 7, 27}, {32, 1000, 64}, {8, 96, 1}, {24, 200, 300}, {3, 50, 200}} {
+				for _, tr := range transposes {
+					for _, beta := range []float32{0, 0.5} {
+						for _, aligned := range []bool{true, false} {
+							lda, ldb, ldc := s.k, s.n, (s.n+31)&^15
+							if tr[0] == Trans {
+								lda = s.m
+							}
+							if tr[1] == Trans {
+								ldb = s.k
+							}
+							a, b := randMat(r, 1, s.m*s.k, 0, 0), randMat(r, 1, s.k*s.n, 0, 0)
+							want, got := make([]float32, s.m*ldc), alignedFloats(s.m*ldc, aligned)
+							for i := range want {
+								want[i] = float32(r.NormFloat64())
+								if beta == 0 && i%ldc < s.n {
+									want[i] = float32(math.NaN())
+								}
+							}
+							copy(got, want)
+							g.Sgemm(tr[0], tr[1], s.m, s.n, s.k, 1.5, a, lda, b, ldb, beta, want, ldc)
+							g.SgemmStream(tr[0], tr[1], s.m, s.n, s.k, 1.5, a, lda, b, ldb, beta, got, ldc)
+							for i := range want {
+								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+									t.Fatalf("%v %v beta=%g aligned=%v: C[%d] = %v, Sgemm %v", s, tr, beta, aligned, i, got[i], want[i])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
