@@ -167,14 +167,14 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 			col, ldb = m.colBuf(ckk*(p1-p0)), p1-p0
 			g.fillCol(c, m, col, xn, p0, p1)
 		}
-		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]
+		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]; unless an
+		// epilogue reads the tile back, it may go past the caches.
+		product := gemm.SgemmStream
 		if epi.on {
-			gemm.Sgemm(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
-			epi.apply(yn, n, g.cout, hw, p0, p1)
-			continue
+			product = gemm.Sgemm
 		}
-		// Nothing reads the tile back here: it may go past the caches.
-		gemm.SgemmStream(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
+		product(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
+		epi.apply(yn, n, g.cout, hw, p0, p1)
 	}
 }
 
@@ -223,6 +223,7 @@ func Conv2DBackward(ws *Workspace, dx, dw, dy, x, w *mat.Tensor, stride, pad int
 	// memory (18 MB for 512→1024 3×3).
 	chunks := g.bwdChunks()
 	one := g.n*chunks == 1
+	// (With more than two workers, one product each would leave the rest idle.)
 	if one && dx != nil && dw != nil && g.sideBySide() && len(ws.crew.members) == 2 {
 		ws.crew.spread(job{kind: productJob, g: g, dx: dx.Data, dw: dw.Data, dy: dy.Data, x: x.Data, w: w.Data}, 2, 2)
 		return
