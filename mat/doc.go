@@ -28,15 +28,19 @@
 //	                  └──┘
 //
 // The kernels take A and B through strides, A(i, p) at a[i·rsa + p·csa] and
-// B(p, j) at b[p·ldb + j], so op(A) is read in place whether transposed or
-// not (only a last, partial panel is packed, zero-padded), and a row-major
-// op(B) is read in place when C has at most directMaxM rows (few A panels
-// to share a packed copy).
+// B(p, j) at b[p·ldb + j], so op(A) is read in place (only a last, partial
+// panel is packed, zero-padded; and a wide band of Aᵀ, see run), and a
+// row-major op(B) is read in place when C has at most directMaxM rows (few
+// A panels to share a packed copy). Packed panels lie panelStride apart,
+// one cache line more than their size, so that a copy writing step p of
+// every panel in turn does not crowd them into one L1 set.
 //
-// Blocking, packing, edge tiles and threading are Go (gemm.go); only the
-// micro-kernel is assembly. Each kernel has a pure-Go twin, gemmGeneric,
-// with the same contract; gemmKernels, built once at start-up from
-// golang.org/x/sys/cpu, lists the kernels best first:
+// Blocking, edge tiles and threading are Go (gemm.go). The micro-kernels
+// and the two packing copies (pack.go: the 8×8 blocked transpose and the
+// panel copy) are assembly, each beside a pure-Go twin with the same
+// contract (gemmGeneric, transposeBlocksGeneric, copyRunsGeneric);
+// gemmKernels and packKernels, built once at start-up from
+// golang.org/x/sys/cpu, list them best first. The micro-kernels:
 //
 //	amd64: AVX512 (AVX-512F + BMI2, 8×48), AVX2 (AVX2+FMA, 6×16), Generic (4×4)
 //	arm64: NEON (ASIMD, 8×8), Generic
@@ -63,5 +67,6 @@
 // its waker's processor, after the waker's own share.
 //
 // Reading order: tensor.go, gemm.go (driver), gemm_generic.go (the kernel
-// contract in Go), handoff.go, then gemm_<goarch>.go and the .s files.
+// contract in Go), pack.go, handoff.go, depth.go, then gemm_<goarch>.go and
+// the .s files.
 package mat

@@ -55,13 +55,16 @@ var gemmKernels = []kernel{
 	genericKernel,
 }
 
-// transposeBlocksAVX is implemented in transpose_amd64.s;
-// transposeBlocksGeneric is its definition.
+// transposeBlocksAVX and copyRunsAVX are implemented in pack_amd64.s;
+// transposeBlocksGeneric and copyRunsGeneric are their definitions.
 //
 //go:noescape
 func transposeBlocksAVX(dst []float32, ldd int, src []float32, lds, cols, kc int)
 
-var transposeKernels = []transposeKernel{
-	{name: "AVX", available: cpu.X86.HasAVX, fn: transposeBlocksAVX},
-	genericTranspose,
+//go:noescape
+func copyRunsAVX(dst []float32, ps int, src []float32, ld, rows, runs, w int)
+
+var packKernels = []packKernel{
+	{name: "AVX", available: cpu.X86.HasAVX, transpose: transposeBlocksAVX, copyRuns: copyRunsAVX},
+	genericPack,
 }

@@ -21,5 +21,5 @@ var gemmKernels = []kernel{
 	genericKernel,
 }
 
-// transposeKernels has only the pure-Go block transpose here.
-var transposeKernels = []transposeKernel{genericTranspose}
+// packKernels has only the pure-Go packing copies here.
+var packKernels = []packKernel{genericPack}

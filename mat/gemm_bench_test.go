@@ -34,3 +34,34 @@ func BenchmarkKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCopyRuns times each panel copy packing a depth block of a
+// 1024-wide operand (the Aᵀ of TN 1024³ into 8-row panels, a B of NN
+// 1024³ into 48-column panels), with the panels panelStride apart and, for
+// comparison, packed back to back (ps = kc·w): then every panel starts at
+// the same L1 set and the copy evicts its own lines.
+func BenchmarkCopyRuns(b *testing.B) {
+	const ld, kc = 1024, 256
+	src := make([]float32, kc*ld)
+	for _, k := range packKernels {
+		if !k.available {
+			continue
+		}
+		for _, w := range []int{8, 48} {
+			runs := ld / w
+			for _, padded := range []bool{true, false} {
+				ps := kc * w
+				if padded {
+					ps = panelStride(kc, w)
+				}
+				dst := make([]float32, runs*ps)
+				b.Run(fmt.Sprintf("impl=%s/w=%d/padded=%v", k.name, w, padded), func(b *testing.B) {
+					for b.Loop() {
+						k.copyRuns(dst, ps, src, ld, kc, runs, w)
+					}
+					b.ReportMetric(float64(4*kc*runs*w)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				})
+			}
+		}
+	}
+}

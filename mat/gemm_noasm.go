@@ -5,5 +5,5 @@ package mat
 // gemmKernels is the dispatch table: only the pure-Go kernel without assembly.
 var gemmKernels = []kernel{genericKernel}
 
-// transposeKernels has only the pure-Go block transpose here.
-var transposeKernels = []transposeKernel{genericTranspose}
+// packKernels has only the pure-Go packing copies here.
+var packKernels = []packKernel{genericPack}

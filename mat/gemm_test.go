@@ -536,7 +536,7 @@ func TestGemmHelpersEnd(t *testing.T) {
 // than the blocks, inside guard bands.
 func TestTransposeTwins(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, k := range transposeKernels {
+	for _, k := range packKernels {
 		t.Run(k.name, func(t *testing.T) {
 			if !k.available {
 				t.Skipf("CPU lacks %s", k.name)
@@ -551,7 +551,7 @@ func TestTransposeTwins(t *testing.T) {
 					got[i] = guard
 				}
 				want := append([]float32(nil), got...)
-				k.fn(got[2:], c.ldd, src[3:], c.lds, c.cols, c.kc)
+				k.transpose(got[2:], c.ldd, src[3:], c.lds, c.cols, c.kc)
 				transposeBlocksGeneric(want[2:], c.ldd, src[3:], c.lds, c.cols, c.kc)
 				for i := range got {
 					if got[i] != want[i] {
@@ -563,6 +563,51 @@ func TestTransposeTwins(t *testing.T) {
 					for p := range c.kc {
 						if v, w := want[2+p*c.ldd+j], src[3+j*c.lds+p]; v != w {
 							t.Fatalf("%+v: dst[%d·ldd+%d] = %v, want %v", c, p, j, v, w)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCopyRunsTwins runs each panel copy against copyRunsGeneric: runs of
+// 8, 16 and 48 floats (the kernels' panel widths that are multiples of 8),
+// one run and several, source strides wider than the rows, panels further
+// apart than their rows, inside guard bands; and checks the definition
+// element by element.
+func TestCopyRunsTwins(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, k := range packKernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			for _, c := range []struct{ rows, runs, w, ld, ps int }{
+				{1, 1, 8, 8, 8}, {3, 5, 8, 45, 40}, {256, 128, 8, 1024, 256*8 + 16},
+				{7, 3, 16, 50, 7*16 + 5}, {256, 10, 48, 480, 256*48 + 16}, {5, 2, 48, 101, 5 * 48},
+				{0, 4, 8, 32, 8}, {4, 0, 8, 32, 32},
+			} {
+				src := randMat(r, 1, max(c.rows*c.ld, 1)+5, 0, 0)
+				n := max(c.runs*c.ps, 1) + 5
+				got := make([]float32, n)
+				for i := range got {
+					got[i] = guard
+				}
+				want := append([]float32(nil), got...)
+				k.copyRuns(got[2:], c.ps, src[3:], c.ld, c.rows, c.runs, c.w)
+				copyRunsGeneric(want[2:], c.ps, src[3:], c.ld, c.rows, c.runs, c.w)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%s %+v: dst[%d] = %v, want %v", k.name, c, i, got[i], want[i])
+					}
+				}
+				for s := range c.runs {
+					for p := range c.rows {
+						for j := range c.w {
+							if v, w := want[2+s*c.ps+p*c.w+j], src[3+p*c.ld+s*c.w+j]; v != w {
+								t.Fatalf("%+v: dst[%d·ps+%d·w+%d] = %v, want %v", c, s, p, j, v, w)
+							}
 						}
 					}
 				}

@@ -106,3 +106,58 @@ block:
 done:
 	VZEROUPPER
 	RET
+
+// func copyRunsAVX(dst []float32, ps int, src []float32, ld, rows, runs, w int)
+// Requires: AVX
+//
+// dst[s·ps + p·w + j] = src[p·ld + s·w + j] for p < rows, s < runs, j < w
+// (w a multiple of 8): the panel copy of GEMM packing, one source row at a
+// time, each run in 8-float vectors (copyRunsGeneric is the definition).
+// SI, DI: row p of src and its place in panel 0; R11, R12: run s;
+// AX: bytes into the run; R8: panel stride, R9: src row stride, R10: run
+// length, all in bytes.
+TEXT ·copyRunsAVX(SB), NOSPLIT, $0-88
+	MOVQ dst_base+0(FP), DI
+	MOVQ ps+24(FP), R8
+	SHLQ $2, R8
+	MOVQ src_base+32(FP), SI
+	MOVQ ld+56(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+64(FP), BX
+	MOVQ w+80(FP), R10
+	SHLQ $2, R10
+	TESTQ BX, BX
+	JZ    copydone
+	MOVQ  runs+72(FP), CX
+	TESTQ CX, CX
+	JZ    copydone
+	TESTQ R10, R10
+	JZ    copydone
+
+copyrow:
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ runs+72(FP), CX
+
+copyrun:
+	XORQ AX, AX
+
+copyvec:
+	VMOVUPS (R11)(AX*1), Y0
+	VMOVUPS Y0, (R12)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, R10
+	JB      copyvec
+	ADDQ    R10, R11           // next run of the row
+	ADDQ    R8, R12            // the same step of the next panel
+	DECQ    CX
+	JNZ     copyrun
+
+	ADDQ R9, SI                // next row of src
+	ADDQ R10, DI               // next step of every panel
+	DECQ BX
+	JNZ  copyrow
+
+copydone:
+	VZEROUPPER
+	RET

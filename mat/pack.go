@@ -20,38 +20,56 @@ func transposeBlocksGeneric(dst []float32, ldd int, src []float32, lds, cols, kc
 	}
 }
 
-// transposeKernel is one implementation of the blocked transpose.
-type transposeKernel struct {
-	name      string
-	available bool
-	fn        func(dst []float32, ldd int, src []float32, lds, cols, kc int)
-}
-
-var genericTranspose = transposeKernel{name: "Generic", available: true, fn: transposeBlocksGeneric}
-
-// transposeBlocks is the best available blocked transpose, chosen once at
-// start-up.
-var transposeBlocks = func() func(dst []float32, ldd int, src []float32, lds, cols, kc int) {
-	for _, k := range transposeKernels {
-		if k.available {
-			return k.fn
+// copyRunsGeneric is the definition of the panel copy used by copyPanels:
+// rows × runs runs of w floats, run s of row p to panel s,
+//
+//	dst[s·ps + p·w + j] = src[p·ld + s·w + j]   for p < rows, s < runs, j < w
+//
+// Each source row is read once, left to right.
+func copyRunsGeneric(dst []float32, ps int, src []float32, ld, rows, runs, w int) {
+	for p := range rows {
+		row := src[p*ld : p*ld+runs*w]
+		o := p * w
+		for s := 0; s < len(row); s += w {
+			copy(dst[o:o+w], row[s:s+w])
+			o += ps
 		}
 	}
-	return transposeBlocksGeneric
+}
+
+// packKernel is one implementation of the two packing copies: the blocked
+// transpose and the panel copy (w a multiple of 8 for the latter).
+type packKernel struct {
+	name      string
+	available bool
+	transpose func(dst []float32, ldd int, src []float32, lds, cols, kc int)
+	copyRuns  func(dst []float32, ps int, src []float32, ld, rows, runs, w int)
+}
+
+var genericPack = packKernel{name: "Generic", available: true, transpose: transposeBlocksGeneric, copyRuns: copyRunsGeneric}
+
+// pack is the best available packKernel, chosen once at start-up.
+var pack = func() packKernel {
+	for _, k := range packKernels {
+		if k.available {
+			return k
+		}
+	}
+	return genericPack
 }()
 
 // transposePanel packs op(B) = Bᵀ into one NR-wide panel:
 //
 //	dst[p·nr + j] = b[j·ldb + p]   for j < cols, p < kc;   0 for cols ≤ j < nr
 //
-// in 8×8 blocks (transposeBlocks) where both sides have eight, element by
+// in 8×8 blocks (pack.transpose) where both sides have eight, element by
 // element at the edges.
 func transposePanel(dst []float32, nr int, b []float32, ldb, cols, kc int) {
 	c8, k8 := cols&^7, kc&^7
 	if c8 > 0 && k8 > 0 {
 		// The kernel does not check bounds: the last element each side.
 		_, _ = dst[(k8-1)*nr+c8-1], b[(c8-1)*ldb+k8-1]
-		transposeBlocks(dst, nr, b, ldb, c8, k8)
+		pack.transpose(dst, nr, b, ldb, c8, k8)
 	}
 	for p := range kc {
 		d := dst[p*nr : p*nr+nr]
