@@ -12,7 +12,8 @@ var kernelTable = []kernels{{
 	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
-	prefetch: prefetchAVX, leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
+	unzipRows: unzipRowsAVX2, prefetch: prefetchAVX,
+	leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
 	winoInRow: winoInRowAVX2, winoOutRow: winoOutRowAVX2,
 }, genericKernels}
 
@@ -70,6 +71,12 @@ func gather2AVX2(dst, src []float32)
 //
 //go:noescape
 func scatterAdd2AVX2(dst, src []float32)
+
+// unzipRowsAVX2 is unzipRowsGeneric: even[r·ld+x] = src[r·lds+2x],
+// odd[r·ld+x] = src[r·lds+2x+1].
+//
+//go:noescape
+func unzipRowsAVX2(even, odd []float32, ld int, src []float32, lds, rows, n int)
 
 // leakySumsAVX2 is leakySumsGeneric: where y[i] ≤ 0, g[i] *= 0.1 and y[i] *= 10;
 // then sg = Σ g[i] and sgp = Σ g[i]*(y[i]-beta).

@@ -1062,3 +1062,84 @@ outloop:
 outdone:
 	VZEROUPPER
 	RET
+
+// func unzipRowsAVX2(even, odd []float32, ld int, src []float32, lds, rows, n int)
+// Requires: AVX, AVX2
+//
+// even[r·ld + x] = src[r·lds + 2x], odd[r·ld + x] = src[r·lds + 2x + 1] for
+// r < rows, x < n (≥ 1 each; unzipRowsGeneric is the definition): the
+// parity planes of a stride-2 im2col, a whole window of rows in one call.
+// Per row, 8 pairs at a time: Y0, Y1 = 16 floats of src; VSHUFPS picks the
+// even (0x88) and odd (0xdd) elements within each 128-bit lane, VPERMPD puts
+// the 64-bit pieces in order; then 4 pairs in XMM, where VSHUFPS alone
+// does; then one pair at a time.
+// DI, R8, SI: row r of even, odd and src; R9, R10: ld and lds in bytes;
+// BX: rows left; CX: pairs left in the row; AX, DX, R11: the row's cursors.
+TEXT ·unzipRowsAVX2(SB), NOSPLIT, $0-104
+	MOVQ even_base+0(FP), DI
+	MOVQ odd_base+24(FP), R8
+	MOVQ ld+48(FP), R9
+	SHLQ $2, R9
+	MOVQ src_base+56(FP), SI
+	MOVQ lds+80(FP), R10
+	SHLQ $2, R10
+	MOVQ rows+88(FP), BX
+
+unziprow:
+	MOVQ n+96(FP), CX
+	MOVQ DI, AX
+	MOVQ R8, DX
+	MOVQ SI, R11
+
+unzip8:
+	CMPQ    CX, $8
+	JL      unzip4
+	VMOVUPS (R11), Y0              // s0 … s7
+	VMOVUPS 32(R11), Y1            // s8 … s15
+	VSHUFPS $0x88, Y1, Y0, Y2      // s0 s2 s8 s10 | s4 s6 s12 s14
+	VSHUFPS $0xdd, Y1, Y0, Y3      // s1 s3 s9 s11 | s5 s7 s13 s15
+	VPERMPD $0xd8, Y2, Y2          // s0 s2 s4 s6 s8 s10 s12 s14
+	VPERMPD $0xd8, Y3, Y3          // s1 s3 s5 s7 s9 s11 s13 s15
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, (DX)
+	ADDQ    $64, R11
+	ADDQ    $32, AX
+	ADDQ    $32, DX
+	SUBQ    $8, CX
+	JMP     unzip8
+
+unzip4:
+	CMPQ    CX, $4
+	JL      unzip1
+	VMOVUPS (R11), X0              // s0 … s3
+	VMOVUPS 16(R11), X1            // s4 … s7
+	VSHUFPS $0x88, X1, X0, X2      // s0 s2 s4 s6
+	VSHUFPS $0xdd, X1, X0, X3      // s1 s3 s5 s7
+	VMOVUPS X2, (AX)
+	VMOVUPS X3, (DX)
+	ADDQ    $32, R11
+	ADDQ    $16, AX
+	ADDQ    $16, DX
+	SUBQ    $4, CX
+
+unzip1:
+	TESTQ CX, CX
+	JZ    unzipnext
+	MOVL  (R11), R12
+	MOVL  R12, (AX)
+	MOVL  4(R11), R12
+	MOVL  R12, (DX)
+	ADDQ  $8, R11
+	ADDQ  $4, AX
+	ADDQ  $4, DX
+	DECQ  CX
+	JMP   unzip1
+
+unzipnext:
+	ADDQ R9, DI
+	ADDQ R9, R8
+	ADDQ R10, SI
+	DECQ BX
+	JNZ  unziprow
+	VZEROUPPER
+	RET

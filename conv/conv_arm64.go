@@ -12,7 +12,8 @@ var kernelTable = []kernels{{
 	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
-	prefetch: prefetchNEON, leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
+	unzipRows: unzipRowsNEON, prefetch: prefetchNEON,
+	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
 	winoInRow: winoInRowNEON, winoOutRow: winoOutRowNEON,
 }, genericKernels}
 
@@ -65,6 +66,12 @@ func prefetchNEON(p []float32)
 //
 //go:noescape
 func gather2NEON(dst, src []float32)
+
+// unzipRowsNEON is unzipRowsGeneric: even[r·ld+x] = src[r·lds+2x],
+// odd[r·ld+x] = src[r·lds+2x+1].
+//
+//go:noescape
+func unzipRowsNEON(even, odd []float32, ld int, src []float32, lds, rows, n int)
 
 // scatterAdd2NEON is scatterAdd2Generic: for i := range src { dst[2*i] += src[i] }.
 //

@@ -1013,3 +1013,57 @@ tail:
 
 done:
 	RET
+
+// func unzipRowsNEON(even, odd []float32, ld int, src []float32, lds, rows, n int)
+// Requires: ASIMD
+//
+// even[r·ld + x] = src[r·lds + 2x], odd[r·ld + x] = src[r·lds + 2x + 1] for
+// r < rows, x < n (≥ 1 each; unzipRowsGeneric is the definition). VLD2
+// de-interleaves 8 floats of src into V0 (even) and V1 (odd); the last
+// n mod 4 pairs of a row go one at a time.
+// R0, R1, R3: row r of even, odd and src; R2, R4: ld and lds in bytes;
+// R5: rows left; R6: pairs left in the row; R7, R8, R9: the row's cursors.
+TEXT ·unzipRowsNEON(SB), NOSPLIT, $0-104
+	MOVD even_base+0(FP), R0
+	MOVD odd_base+24(FP), R1
+	MOVD ld+48(FP), R2
+	LSL  $2, R2
+	MOVD src_base+56(FP), R3
+	MOVD lds+80(FP), R4
+	LSL  $2, R4
+	MOVD rows+88(FP), R5
+
+row:
+	MOVD n+96(FP), R6
+	MOVD R0, R7
+	MOVD R1, R8
+	MOVD R3, R9
+
+quad:
+	CMP    $4, R6
+	BLT    tail
+	VLD2.P 32(R9), [V0.S4, V1.S4]
+	VST1.P [V0.S4], 16(R7)
+	VST1.P [V1.S4], 16(R8)
+	SUB    $4, R6
+	B      quad
+
+tail:
+	CBZ   R6, next
+	MOVWU (R9), R10
+	MOVW  R10, (R7)
+	MOVWU 4(R9), R10
+	MOVW  R10, (R8)
+	ADD   $8, R9
+	ADD   $4, R7
+	ADD   $4, R8
+	SUB   $1, R6
+	B     tail
+
+next:
+	ADD  R2, R0
+	ADD  R2, R1
+	ADD  R4, R3
+	SUBS $1, R5
+	BNE  row
+	RET

@@ -20,6 +20,7 @@ type kernels struct {
 	bnGrad      func(dst, dy, x []float32, a, b, c float32)
 	gather2     func(dst, src []float32)
 	scatterAdd2 func(dst, src []float32)
+	unzipRows   func(even, odd []float32, ld int, src []float32, lds, rows, n int)
 	prefetch    func(p []float32) // a hint: no effect on memory
 	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
 	pool2Grad   func(d0, d1, r0, r1, dy []float32)
@@ -32,7 +33,8 @@ var genericKernels = kernels{
 	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
-	prefetch: prefetchGeneric, leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
+	unzipRows: unzipRowsGeneric, prefetch: prefetchGeneric,
+	leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
 	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
 }
 
@@ -60,6 +62,16 @@ func bnGrad(dst, dy, x []float32, a, b, c float32) { impl.bnGrad(dst, dy, x, a, 
 func gather2(dst, src []float32)                   { impl.gather2(dst, src) }
 func scatterAdd2(dst, src []float32)               { impl.scatterAdd2(dst, src) }
 func prefetch(p []float32)                         { impl.prefetch(p) }
+
+// unzipRows splits rows of src into their even and odd elements (see
+// unzipRowsGeneric). The kernels do not check bounds, so it does, once.
+func unzipRows(even, odd []float32, ld int, src []float32, lds, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _, _ = even[(rows-1)*ld+n-1], odd[(rows-1)*ld+n-1], src[(rows-1)*lds+2*n-1]
+	impl.unzipRows(even, odd, ld, src, lds, rows, n)
+}
 func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
 	return impl.leakySums(g, y, beta)
 }
@@ -164,6 +176,22 @@ func gather2Generic(dst, src []float32) {
 	src = src[:2*len(dst)-1]
 	for i := range dst {
 		dst[i] = src[2*i]
+	}
+}
+
+// unzipRowsGeneric is the definition of unzipRows: rows rows of n pairs,
+// row r of src at r·lds and of even and odd at r·ld,
+//
+//	even[r·ld + x] = src[r·lds + 2x],  odd[r·ld + x] = src[r·lds + 2x + 1]   for r < rows, x < n
+//
+// the two parity planes of a stride-2 im2col, one input row at a time.
+func unzipRowsGeneric(even, odd []float32, ld int, src []float32, lds, rows, n int) {
+	for r := range rows {
+		s := src[r*lds : r*lds+2*n]
+		e, o := even[r*ld:r*ld+n], odd[r*ld:r*ld+n]
+		for x := range e {
+			e[x], o[x] = s[2*x], s[2*x+1]
+		}
 	}
 }
 

@@ -366,3 +366,45 @@ func TestWinogradKernels(t *testing.T) {
 		})
 	}
 }
+
+// TestUnzipRowsKernels runs unzipRows of every table entry against the
+// definition on 1 and 3 rows of every n in 0..40 pairs, with row strides
+// wider than the rows: the floats between rows (and around the outputs)
+// are sentinels that must stay, and src must be unchanged.
+func TestUnzipRowsKernels(t *testing.T) {
+	for _, k := range kernelTable {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(5, 6))
+			for _, rows := range []int{1, 3} {
+				for n := 0; n <= 40; n++ {
+					ld, lds := n+3, 2*n+5
+					size := rows*ld + 4
+					even, odd := make([]float32, size), make([]float32, size)
+					for i := range even {
+						even[i], odd[i] = sentinel, sentinel
+					}
+					src, _ := vec(r, rows*lds, 0)
+					src0 := append([]float32(nil), src...)
+					if rows > 0 && n > 0 {
+						k.unzipRows(even[2:], odd[2:], ld, src, lds, rows, n)
+					}
+					if !same(src, src0) {
+						t.Fatalf("%s rows=%d n=%d: src changed", k.name, rows, n)
+					}
+					for i := range even {
+						we, wo := sentinel, sentinel
+						if q := i - 2; q >= 0 && q/ld < rows && q%ld < n {
+							we, wo = src[q/ld*lds+2*(q%ld)], src[q/ld*lds+2*(q%ld)+1]
+						}
+						if even[i] != we || odd[i] != wo {
+							t.Fatalf("%s rows=%d n=%d: even[%d], odd[%d] = %g, %g, want %g, %g", k.name, rows, n, i, i, even[i], odd[i], we, wo)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -39,23 +39,41 @@ func (g geom) s2Tap(i, j int) (plane, shift, dj int) {
 
 // s2Planes fills the window of the four parity planes of one channel
 // plane xc [H, W]: planes[(2a + b)·rows·Wo + (y − r0)·Wo + x] = P_ab[y, x],
-// zero where 2y + a or 2x + b falls outside the input.
+// zero where 2y + a or 2x + b falls outside the input. The input rows of
+// parity a that the window sees go through one unzipRows call, which
+// splits each into its even (b = 0) and odd (b = 1) columns.
 func (g geom) s2Planes(planes, xc []float32, win s2Window) {
 	size := win.rows * g.wo
+	pairs := min(g.w/2, g.wo) // columns both planes take from every input row
 	for a := range 2 {
-		for b := range 2 {
-			pl := planes[(2*a+b)*size : (2*a+b+1)*size]
-			wb := (g.w - b + 1) / 2 // plane columns inside the input
-			for r := range win.rows {
-				row := pl[r*g.wo : (r+1)*g.wo]
-				iy := 2*(win.r0+r) + a
-				if iy < 0 || iy >= g.h || wb <= 0 {
-					clear(row)
-					continue
-				}
-				gather2(row[:min(wb, g.wo)], xc[iy*g.w+b:(iy+1)*g.w])
-				clear(row[min(wb, g.wo):])
+		pe, po := planes[2*a*size:(2*a+1)*size], planes[(2*a+1)*size:(2*a+2)*size]
+		// Window rows r whose input row 2(r0 + r) + a lies in [0, H).
+		lo := min(win.rows, max(0, -win.r0))
+		hi := max(lo, min(win.rows, (g.h-a+1)/2-win.r0))
+		clear(pe[:lo*g.wo])
+		clear(po[:lo*g.wo])
+		clear(pe[hi*g.wo:])
+		clear(po[hi*g.wo:])
+		if lo == hi {
+			continue
+		}
+		src := xc[(2*(win.r0+lo)+a)*g.w:]
+		unzipRows(pe[lo*g.wo:], po[lo*g.wo:], g.wo, src, 2*g.w, hi-lo, pairs)
+		if pairs == g.wo {
+			continue
+		}
+		// Past the pairs (pairs < Wo means pairs = ⌊W/2⌋): an odd W's last
+		// input column is column `pairs` of the even plane; the rest is
+		// padding.
+		for r := lo; r < hi; r++ {
+			e, o := pe[r*g.wo:(r+1)*g.wo], po[r*g.wo:(r+1)*g.wo]
+			from := pairs
+			if g.w%2 == 1 {
+				e[pairs] = src[(r-lo)*2*g.w+g.w-1]
+				from++
 			}
+			clear(e[from:])
+			clear(o[pairs:])
 		}
 	}
 }
