@@ -110,11 +110,41 @@ func BenchmarkKernels(b *testing.B) {
 			{"bnGrad", func() { k.bnGrad(dst, x, y, 1, 2, 3) }},
 			{"gather2", func() { k.gather2(dst[:n/2], x) }},
 			{"scatterAdd2", func() { k.scatterAdd2(dst, x[:n/2]) }},
+			{"unzipRows", func() { k.unzipRows(dst[:n/2], dst[n/2:], 104, x, 208, 208, 104) }},
+			{"zipAddRows", func() { k.zipAddRows(dst, 208, x[:n/2], x[n/2:], 104, 208, 104) }},
 		} {
 			b.Run(fmt.Sprintf("op=%s/impl=%s", op.name, k.name), func(b *testing.B) {
 				b.SetBytes(4 * n)
 				for b.Loop() {
 					op.fn()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkIm2col times one col tile of every 3×3 Darknet-53 shape (batch
+// 1, the tile the convolution uses), im2col and its adjoint col2im, on one
+// worker; GB/s counts the col's bytes.
+func BenchmarkIm2col(b *testing.B) {
+	for _, l := range darknet53Shapes() {
+		if l.k != 3 {
+			continue
+		}
+		ho := OutSize(l.h, l.k, l.s, l.k/2)
+		g := geom{n: 1, cin: l.cin, h: l.h, w: l.h, cout: l.cout, k: l.k, s: l.s, p: l.k / 2, ho: ho, wo: ho}
+		nb := g.tile()
+		col, x := make([]float32, l.cin*9*nb), make([]float32, l.cin*l.h*l.h)
+		scratch := make([]float32, g.s2ScratchLen(nb))
+		for _, dir := range []string{"im2col", "col2im"} {
+			b.Run(fmt.Sprintf("dir=%s/%v", dir, l), func(b *testing.B) {
+				b.SetBytes(int64(4 * len(col)))
+				for b.Loop() {
+					if dir == "im2col" {
+						g.im2col(col, x, scratch, 0, l.cin, 0, nb)
+					} else {
+						g.col2im(x, col, scratch, 0, l.cin, 0, nb)
+					}
 				}
 			})
 		}

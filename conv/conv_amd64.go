@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineAVX, affineLeaky: affineLeakyAVX, leakyGrad: leakyGradAVX,
 	addTo: addToAVX, sum: sumAVX, sumSqDev: sumSqDevAVX, dotDev: dotDevAVX,
 	bnGrad: bnGradAVX, gather2: gather2AVX2, scatterAdd2: scatterAdd2AVX2,
-	unzipRows: unzipRowsAVX2, prefetch: prefetchAVX,
+	unzipRows: unzipRowsAVX2, zipAddRows: zipAddRowsAVX2, prefetch: prefetchAVX,
 	leakySums: leakySumsAVX2, pool2Grad: pool2GradAVX2,
 	winoInRow: winoInRowAVX2, winoOutRow: winoOutRowAVX2,
 }, genericKernels}
@@ -71,6 +71,12 @@ func gather2AVX2(dst, src []float32)
 //
 //go:noescape
 func scatterAdd2AVX2(dst, src []float32)
+
+// zipAddRowsAVX2 is zipAddRowsGeneric: dst[r·ldd+2x] += even[r·ld+x],
+// dst[r·ldd+2x+1] += odd[r·ld+x].
+//
+//go:noescape
+func zipAddRowsAVX2(dst []float32, ldd int, even, odd []float32, ld, rows, n int)
 
 // unzipRowsAVX2 is unzipRowsGeneric: even[r·ld+x] = src[r·lds+2x],
 // odd[r·ld+x] = src[r·lds+2x+1].

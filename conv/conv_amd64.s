@@ -1143,3 +1143,89 @@ unzipnext:
 	JNZ  unziprow
 	VZEROUPPER
 	RET
+
+// func zipAddRowsAVX2(dst []float32, ldd int, even, odd []float32, ld, rows, n int)
+// Requires: AVX, AVX2
+//
+// dst[r·ldd + 2x] += even[r·ld + x], dst[r·ldd + 2x + 1] += odd[r·ld + x]
+// for r < rows, x < n (≥ 1 each; zipAddRowsGeneric is the definition), the
+// adjoint of unzipRowsAVX2: each row of dst is read and written once.
+// Per row, 8 pairs at a time: Y0 = even, Y1 = odd; VUNPCKLPS/VUNPCKHPS
+// interleave them within 128-bit lanes, VPERM2F128 puts the lanes in order;
+// then 4 pairs in XMM; then one pair at a time.
+// DI, SI, R8: row r of dst, even and odd; R9, R10: ldd and ld in bytes;
+// BX: rows left; CX: pairs left in the row; AX, DX, R11: the row's cursors.
+TEXT ·zipAddRowsAVX2(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), DI
+	MOVQ ldd+24(FP), R9
+	SHLQ $2, R9
+	MOVQ even_base+32(FP), SI
+	MOVQ odd_base+56(FP), R8
+	MOVQ ld+80(FP), R10
+	SHLQ $2, R10
+	MOVQ rows+88(FP), BX
+
+ziprow:
+	MOVQ n+96(FP), CX
+	MOVQ DI, R11
+	MOVQ SI, AX
+	MOVQ R8, DX
+
+zip8:
+	CMPQ       CX, $8
+	JL         zip4
+	VMOVUPS    (AX), Y0            // e0 … e7
+	VMOVUPS    (DX), Y1            // o0 … o7
+	VUNPCKLPS  Y1, Y0, Y2          // e0 o0 e1 o1 | e4 o4 e5 o5
+	VUNPCKHPS  Y1, Y0, Y3          // e2 o2 e3 o3 | e6 o6 e7 o7
+	VPERM2F128 $0x20, Y3, Y2, Y4   // e0 o0 … e3 o3
+	VPERM2F128 $0x31, Y3, Y2, Y5   // e4 o4 … e7 o7
+	VADDPS     (R11), Y4, Y4
+	VADDPS     32(R11), Y5, Y5
+	VMOVUPS    Y4, (R11)
+	VMOVUPS    Y5, 32(R11)
+	ADDQ       $64, R11
+	ADDQ       $32, AX
+	ADDQ       $32, DX
+	SUBQ       $8, CX
+	JMP        zip8
+
+zip4:
+	CMPQ      CX, $4
+	JL        zip1
+	VMOVUPS   (AX), X0             // e0 … e3
+	VMOVUPS   (DX), X1             // o0 … o3
+	VUNPCKLPS X1, X0, X2           // e0 o0 e1 o1
+	VUNPCKHPS X1, X0, X3           // e2 o2 e3 o3
+	VADDPS    (R11), X2, X2
+	VADDPS    16(R11), X3, X3
+	VMOVUPS   X2, (R11)
+	VMOVUPS   X3, 16(R11)
+	ADDQ      $32, R11
+	ADDQ      $16, AX
+	ADDQ      $16, DX
+	SUBQ      $4, CX
+
+zip1:
+	TESTQ CX, CX
+	JZ    zipnext
+	VMOVSS (R11), X0
+	VADDSS (AX), X0, X0
+	VMOVSS X0, (R11)
+	VMOVSS 4(R11), X1
+	VADDSS (DX), X1, X1
+	VMOVSS X1, 4(R11)
+	ADDQ  $8, R11
+	ADDQ  $4, AX
+	ADDQ  $4, DX
+	DECQ  CX
+	JMP   zip1
+
+zipnext:
+	ADDQ R9, DI
+	ADDQ R10, SI
+	ADDQ R10, R8
+	DECQ BX
+	JNZ  ziprow
+	VZEROUPPER
+	RET

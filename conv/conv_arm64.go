@@ -12,7 +12,7 @@ var kernelTable = []kernels{{
 	affine: affineNEON, affineLeaky: affineLeakyNEON, leakyGrad: leakyGradNEON,
 	addTo: addToNEON, sum: sumNEON, sumSqDev: sumSqDevNEON, dotDev: dotDevNEON,
 	bnGrad: bnGradNEON, gather2: gather2NEON, scatterAdd2: scatterAdd2NEON,
-	unzipRows: unzipRowsNEON, prefetch: prefetchNEON,
+	unzipRows: unzipRowsNEON, zipAddRows: zipAddRowsNEON, prefetch: prefetchNEON,
 	leakySums: leakySumsNEON, pool2Grad: pool2GradNEON,
 	winoInRow: winoInRowNEON, winoOutRow: winoOutRowNEON,
 }, genericKernels}
@@ -66,6 +66,12 @@ func prefetchNEON(p []float32)
 //
 //go:noescape
 func gather2NEON(dst, src []float32)
+
+// zipAddRowsNEON is zipAddRowsGeneric: dst[r·ldd+2x] += even[r·ld+x],
+// dst[r·ldd+2x+1] += odd[r·ld+x].
+//
+//go:noescape
+func zipAddRowsNEON(dst []float32, ldd int, even, odd []float32, ld, rows, n int)
 
 // unzipRowsNEON is unzipRowsGeneric: even[r·ld+x] = src[r·lds+2x],
 // odd[r·ld+x] = src[r·lds+2x+1].

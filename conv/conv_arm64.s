@@ -1067,3 +1067,65 @@ next:
 	SUBS $1, R5
 	BNE  row
 	RET
+
+// func zipAddRowsNEON(dst []float32, ldd int, even, odd []float32, ld, rows, n int)
+// Requires: ASIMD
+//
+// dst[r·ldd + 2x] += even[r·ld + x], dst[r·ldd + 2x + 1] += odd[r·ld + x]
+// for r < rows, x < n (≥ 1 each; zipAddRowsGeneric is the definition), the
+// adjoint of unzipRowsNEON: VLD2 de-interleaves 8 floats of dst into V0
+// (even) and V1 (odd), V2 and V3 are added in, VST2 interleaves them back;
+// the last n mod 4 pairs of a row go one at a time.
+// R0, R1, R3: row r of dst, even and odd; R2, R4: ldd and ld in bytes;
+// R5: rows left; R6: pairs left in the row; R7, R8, R9: the row's cursors.
+TEXT ·zipAddRowsNEON(SB), NOSPLIT, $0-104
+	MOVD dst_base+0(FP), R0
+	MOVD ldd+24(FP), R2
+	LSL  $2, R2
+	MOVD even_base+32(FP), R1
+	MOVD odd_base+56(FP), R3
+	MOVD ld+80(FP), R4
+	LSL  $2, R4
+	MOVD rows+88(FP), R5
+
+row:
+	MOVD n+96(FP), R6
+	MOVD R0, R7
+	MOVD R1, R8
+	MOVD R3, R9
+
+quad:
+	CMP    $4, R6
+	BLT    tail
+	VLD2   (R7), [V0.S4, V1.S4]
+	VLD1.P 16(R8), [V2.S4]
+	VLD1.P 16(R9), [V3.S4]
+	FADD4(0, 0, 2)                 // even elements += even plane
+	FADD4(1, 1, 3)                 // odd elements += odd plane
+	VST2.P [V0.S4, V1.S4], 32(R7)
+	SUB    $4, R6
+	B      quad
+
+tail:
+	CBZ   R6, next
+	FMOVS (R7), F0
+	FMOVS (R8), F2
+	FADDS F2, F0, F0
+	FMOVS F0, (R7)
+	FMOVS 4(R7), F1
+	FMOVS (R9), F3
+	FADDS F3, F1, F1
+	FMOVS F1, 4(R7)
+	ADD   $8, R7
+	ADD   $4, R8
+	ADD   $4, R9
+	SUB   $1, R6
+	B     tail
+
+next:
+	ADD  R2, R0
+	ADD  R4, R1
+	ADD  R4, R3
+	SUBS $1, R5
+	BNE  row
+	RET

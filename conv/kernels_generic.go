@@ -21,6 +21,7 @@ type kernels struct {
 	gather2     func(dst, src []float32)
 	scatterAdd2 func(dst, src []float32)
 	unzipRows   func(even, odd []float32, ld int, src []float32, lds, rows, n int)
+	zipAddRows  func(dst []float32, ldd int, even, odd []float32, ld, rows, n int)
 	prefetch    func(p []float32) // a hint: no effect on memory
 	leakySums   func(g, y []float32, beta float32) (sg, sgp float32)
 	pool2Grad   func(d0, d1, r0, r1, dy []float32)
@@ -33,7 +34,7 @@ var genericKernels = kernels{
 	affine: affineGeneric, affineLeaky: affineLeakyGeneric, leakyGrad: leakyGradGeneric,
 	addTo: addToGeneric, sum: sumGeneric, sumSqDev: sumSqDevGeneric, dotDev: dotDevGeneric,
 	bnGrad: bnGradGeneric, gather2: gather2Generic, scatterAdd2: scatterAdd2Generic,
-	unzipRows: unzipRowsGeneric, prefetch: prefetchGeneric,
+	unzipRows: unzipRowsGeneric, zipAddRows: zipAddRowsGeneric, prefetch: prefetchGeneric,
 	leakySums: leakySumsGeneric, pool2Grad: pool2GradGeneric,
 	winoInRow: winoInRowGeneric, winoOutRow: winoOutRowGeneric,
 }
@@ -71,6 +72,16 @@ func unzipRows(even, odd []float32, ld int, src []float32, lds, rows, n int) {
 	}
 	_, _, _ = even[(rows-1)*ld+n-1], odd[(rows-1)*ld+n-1], src[(rows-1)*lds+2*n-1]
 	impl.unzipRows(even, odd, ld, src, lds, rows, n)
+}
+
+// zipAddRows adds the even and odd columns back into rows of dst, the
+// adjoint of unzipRows (see zipAddRowsGeneric), bounds checked once.
+func zipAddRows(dst []float32, ldd int, even, odd []float32, ld, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _, _ = dst[(rows-1)*ldd+2*n-1], even[(rows-1)*ld+n-1], odd[(rows-1)*ld+n-1]
+	impl.zipAddRows(dst, ldd, even, odd, ld, rows, n)
 }
 func leakySums(g, y []float32, beta float32) (sg, sgp float32) {
 	return impl.leakySums(g, y, beta)
@@ -191,6 +202,24 @@ func unzipRowsGeneric(even, odd []float32, ld int, src []float32, lds, rows, n i
 		e, o := even[r*ld:r*ld+n], odd[r*ld:r*ld+n]
 		for x := range e {
 			e[x], o[x] = s[2*x], s[2*x+1]
+		}
+	}
+}
+
+// zipAddRowsGeneric is the definition of zipAddRows, the adjoint of
+// unzipRows: rows rows of n pairs,
+//
+//	dst[r·ldd + 2x] += even[r·ld + x],  dst[r·ldd + 2x + 1] += odd[r·ld + x]   for r < rows, x < n
+//
+// one addition per element of dst: the stride-2 col2im's parity planes
+// going back into the rows of dX.
+func zipAddRowsGeneric(dst []float32, ldd int, even, odd []float32, ld, rows, n int) {
+	for r := range rows {
+		d := dst[r*ldd : r*ldd+2*n]
+		e, o := even[r*ld:r*ld+n], odd[r*ld:r*ld+n]
+		for x := range e {
+			d[2*x] += e[x]
+			d[2*x+1] += o[x]
 		}
 	}
 }

@@ -408,3 +408,48 @@ func TestUnzipRowsKernels(t *testing.T) {
 		})
 	}
 }
+
+// TestZipAddRowsKernels runs zipAddRows of every table entry against the
+// definition on 1 and 3 rows of every n in 0..40 pairs, with row strides
+// wider than the rows: the floats of dst past each row's 2n must stay as
+// they were, and even and odd unchanged. Each element is one rounded
+// addition, so the results must match exactly.
+func TestZipAddRowsKernels(t *testing.T) {
+	for _, k := range kernelTable {
+		t.Run(k.name, func(t *testing.T) {
+			if !k.available {
+				t.Skipf("CPU lacks %s", k.name)
+			}
+			r := rand.New(rand.NewPCG(7, 8))
+			for _, rows := range []int{1, 3} {
+				for n := 0; n <= 40; n++ {
+					ld, ldd := n+3, 2*n+5
+					dst, _ := vec(r, rows*ldd+4, 0)
+					even, _ := vec(r, rows*ld, 0)
+					odd, _ := vec(r, rows*ld, 0)
+					dst0, even0, odd0 := append([]float32(nil), dst...), append([]float32(nil), even...), append([]float32(nil), odd...)
+					if n > 0 {
+						k.zipAddRows(dst[2:], ldd, even, odd, ld, rows, n)
+					}
+					if !same(even, even0) || !same(odd, odd0) {
+						t.Fatalf("%s rows=%d n=%d: even or odd changed", k.name, rows, n)
+					}
+					for i := range dst {
+						want := dst0[i]
+						if q := i - 2; q >= 0 && q/ldd < rows && q%ldd < 2*n {
+							row, c := q/ldd, q%ldd
+							if c%2 == 0 {
+								want += even[row*ld+c/2]
+							} else {
+								want += odd[row*ld+c/2]
+							}
+						}
+						if dst[i] != want {
+							t.Fatalf("%s rows=%d n=%d: dst[%d] = %g, want %g", k.name, rows, n, i, dst[i], want)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -47,9 +47,7 @@ func (g geom) s2Planes(planes, xc []float32, win s2Window) {
 	pairs := min(g.w/2, g.wo) // columns both planes take from every input row
 	for a := range 2 {
 		pe, po := planes[2*a*size:(2*a+1)*size], planes[(2*a+1)*size:(2*a+2)*size]
-		// Window rows r whose input row 2(r0 + r) + a lies in [0, H).
-		lo := min(win.rows, max(0, -win.r0))
-		hi := max(lo, min(win.rows, (g.h-a+1)/2-win.r0))
+		lo, hi := g.s2Rows(win, a)
 		clear(pe[:lo*g.wo])
 		clear(po[:lo*g.wo])
 		clear(pe[hi*g.wo:])
@@ -76,6 +74,14 @@ func (g geom) s2Planes(planes, xc []float32, win s2Window) {
 			clear(o[pairs:])
 		}
 	}
+}
+
+// s2Rows returns the window rows [lo, hi) whose input row 2(r0 + r) + a
+// lies in [0, H).
+func (g geom) s2Rows(win s2Window, a int) (lo, hi int) {
+	lo = min(win.rows, max(0, -win.r0))
+	hi = max(lo, min(win.rows, (g.h-a+1)/2-win.r0))
+	return lo, hi
 }
 
 // s2Source returns the part [lo, hi) of a channel plane [H, W] that the
@@ -191,18 +197,28 @@ func (g geom) col2imStride2(dx, col, scratch []float32, c0, c1, p0, p1 int) {
 				}
 			}
 		}
-		dc := dx[c*plane : (c+1)*plane]
-		for a := range 2 {
-			for b := range 2 {
-				pl := planes[(2*a+b)*size : (2*a+b+1)*size]
-				wb := min((g.w-b+1)/2, g.wo)
-				for r := range win.rows {
-					iy := 2*(win.r0+r) + a
-					if iy < 0 || iy >= g.h || wb <= 0 {
-						continue
-					}
-					scatterAdd2(dc[iy*g.w+b:(iy+1)*g.w], pl[r*g.wo:r*g.wo+wb])
-				}
+		g.s2Scatter(dx[c*plane:(c+1)*plane], planes, win)
+	}
+}
+
+// s2Scatter adds the window of the four parity planes back into one channel
+// plane dc [H, W], the adjoint of s2Planes: dc[2y + a, 2x + b] +=
+// P_ab[y, x] where that lies inside the input, with the rows of parity a
+// through one zipAddRows call.
+func (g geom) s2Scatter(dc, planes []float32, win s2Window) {
+	size := win.rows * g.wo
+	pairs := min(g.w/2, g.wo)
+	for a := range 2 {
+		pe, po := planes[2*a*size:(2*a+1)*size], planes[(2*a+1)*size:(2*a+2)*size]
+		lo, hi := g.s2Rows(win, a)
+		if lo == hi {
+			continue
+		}
+		dst := dc[(2*(win.r0+lo)+a)*g.w:]
+		zipAddRows(dst, 2*g.w, pe[lo*g.wo:], po[lo*g.wo:], g.wo, hi-lo, pairs)
+		if g.w%2 == 1 && pairs < g.wo { // an odd W's last column: column `pairs` of the even plane
+			for r := lo; r < hi; r++ {
+				dst[(r-lo)*2*g.w+g.w-1] += pe[r*g.wo+pairs]
 			}
 		}
 	}
