@@ -134,11 +134,11 @@ func BenchmarkIm2col(b *testing.B) {
 		ho := OutSize(l.h, l.k, l.s, l.k/2)
 		g := geom{n: 1, cin: l.cin, h: l.h, w: l.h, cout: l.cout, k: l.k, s: l.s, p: l.k / 2, ho: ho, wo: ho}
 		nb := g.tile()
-		col, x := make([]float32, l.cin*9*nb), make([]float32, l.cin*l.h*l.h)
+		col, x := make([]float32, l.cin*9*colLd(nb)), make([]float32, l.cin*l.h*l.h)
 		scratch := make([]float32, g.s2ScratchLen(nb))
 		for _, dir := range []string{"im2col", "col2im"} {
 			b.Run(fmt.Sprintf("dir=%s/%v", dir, l), func(b *testing.B) {
-				b.SetBytes(int64(4 * len(col)))
+				b.SetBytes(int64(4 * l.cin * 9 * nb))
 				for b.Loop() {
 					if dir == "im2col" {
 						g.im2col(col, x, scratch, 0, l.cin, 0, nb)

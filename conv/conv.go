@@ -164,7 +164,8 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 		xn, yn := x[n*xs:(n+1)*xs], y[n*ys:(n+1)*ys]
 		col, ldb := xn[p0:], hw // 1×1 stride 1: col[Cin, HW] is x itself
 		if !g.direct() {
-			col, ldb = m.colBuf(ckk*(p1-p0)), p1-p0
+			ldb = colLd(p1 - p0)
+			col = m.colBuf(ckk * ldb)
 			g.fillCol(c, m, col, xn, p0, p1)
 		}
 		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]; unless an
@@ -394,17 +395,18 @@ func (g geom) backwardUnits(c *crew, m *member, gemm *mat.Gemm, j *job, u0, u1 i
 		}
 		for p0 := q0; p0 < q1; p0 += nb {
 			p1 := min(p0+nb, q1)
-			col := m.colBuf(ckk * (p1 - p0))
+			ldc := colLd(p1 - p0)
+			col := m.colBuf(ckk * ldc)
 			if dw != nil { // dW_u[Cout, Cin·k·k] (+)= dY[Cout, p0:p1] · colᵀ
 				g.fillCol(c, m, col, xn, p0, p1)
 				beta := float32(1)
 				if p0 == q0 {
 					beta = first // the first tile starts the unit's sum
 				}
-				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, p1-p0, beta, dw, ckk)
+				gemm.Sgemm(mat.NoTrans, mat.Trans, g.cout, ckk, p1-p0, 1, dyn[p0:], hw, col, ldc, beta, dw, ckk)
 			}
 			if dxn != nil { // dcol = Wᵀ · dY[Cout, p0:p1], scatter-added into dX
-				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, j.w, ckk, dyn[p0:], hw, 0, col, p1-p0)
+				gemm.Sgemm(mat.Trans, mat.NoTrans, ckk, p1-p0, g.cout, 1, j.w, ckk, dyn[p0:], hw, 0, col, ldc)
 				g.drainCol(c, m, dxn, col, p0, p1)
 			}
 		}

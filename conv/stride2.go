@@ -136,7 +136,7 @@ func (g geom) s2ZeroWrapped(row []float32, dj, p0, p1 int) {
 // im2colStride2 is im2col for stride 2 through parity planes (see above);
 // scratch holds s2ScratchLen(p1 − p0) floats.
 func (g geom) im2colStride2(col, x, scratch []float32, c0, c1, p0, p1 int) {
-	nb := p1 - p0
+	nb, ld := p1-p0, colLd(p1-p0)
 	win := g.s2Window(p0, p1)
 	size := win.rows * g.wo
 	planes := scratch[:4*size]
@@ -149,7 +149,7 @@ func (g geom) im2colStride2(col, x, scratch []float32, c0, c1, p0, p1 int) {
 				if c+1 < c1 {
 					g.s2Ahead(x[(c+1)*plane:(c+2)*plane], lo, hi, i*g.k+j)
 				}
-				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				row := col[((c*g.k+i)*g.k+j)*ld:][:nb]
 				plane, shift, dj := g.s2Tap(i, j)
 				pl := planes[plane*size : (plane+1)*size]
 				q0, q1 := g.s2Range(win, shift, p0, p1)
@@ -171,7 +171,7 @@ func (g geom) im2colStride2(col, x, scratch []float32, c0, c1, p0, p1 int) {
 // channel's dX plane. Each dX pixel receives its taps summed in a plane
 // first, in (i, j) order.
 func (g geom) col2imStride2(dx, col, scratch []float32, c0, c1, p0, p1 int) {
-	nb := p1 - p0
+	nb, ld := p1-p0, colLd(p1-p0)
 	win := g.s2Window(p0, p1)
 	size := win.rows * g.wo
 	planes := scratch[:4*size]
@@ -184,7 +184,7 @@ func (g geom) col2imStride2(dx, col, scratch []float32, c0, c1, p0, p1 int) {
 				if c+1 < c1 {
 					g.s2Ahead(dx[(c+1)*plane:(c+2)*plane], lo, hi, i*g.k+j)
 				}
-				row := col[((c*g.k+i)*g.k+j)*nb:][:nb]
+				row := col[((c*g.k+i)*g.k+j)*ld:][:nb]
 				plane, shift, dj := g.s2Tap(i, j)
 				pl := planes[plane*size : (plane+1)*size]
 				q0, q1 := g.s2Range(win, shift, p0, p1)
