@@ -36,8 +36,10 @@
 //	dcol[Cin·k·k, HW] = Wᵀ · dY, then col2im scatter-adds dcol into dX[Cin, H, W]
 //
 // The columns are processed in tiles of about a thousand output pixels, so
-// each col tile (about 1 MB) is still in cache when the GEMM packs it. A
-// 1×1 stride-1 unpadded convolution skips im2col: col is x itself.
+// each col tile (about 1 MB) is still in cache when the GEMM packs it; a
+// tile's rows are padded to a multiple of 16 floats (colLd) so that the
+// GEMM, which may read them in place, loads whole cache lines. A 1×1
+// stride-1 unpadded convolution skips im2col: col is x itself.
 // Padding is darknet's: p zero pixels on every side, Ho = (H + 2p − k)/s + 1,
 // and "same" convolutions use p = k/2. For even input sides this equals the
 // upstream Keras model's top-left padding of its stride-2 convolutions
