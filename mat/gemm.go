@@ -368,8 +368,9 @@ func (g *Gemm) split(job *gemmJob) int {
 // block.
 func (w *gemmWorker) run(k *kernel) {
 	j := &w.job
-	// Depth blocks of equal size, at most k.kc deep: k = 288 is one block of
-	// 288, not 256 + 32. The size depends on k alone, never on the band.
+	// Depth blocks of equal size, at most k.kc deep: with kc = 256, k = 288
+	// is two blocks of 144, not 256 + 32. The size depends on k alone,
+	// never on the band.
 	kcEq := (j.k + (j.k+k.kc-1)/k.kc - 1) / ((j.k + k.kc - 1) / k.kc)
 	// Column blocks likewise: equal widths of whole NR panels, at most about
 	// k.nc, so that no block is a thin remainder.
