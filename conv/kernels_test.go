@@ -367,11 +367,14 @@ func TestWinogradKernels(t *testing.T) {
 	}
 }
 
-// TestUnzipRowsKernels runs unzipRows of every table entry against the
-// definition on 1 and 3 rows of every n in 0..40 pairs, with row strides
-// wider than the rows: the floats between rows (and around the outputs)
-// are sentinels that must stay, and src must be unchanged.
-func TestUnzipRowsKernels(t *testing.T) {
+// TestRowsKernels runs unzipRows and zipAddRows of every table entry
+// against their definitions on 1 and 3 rows of every n in 0..40 pairs, with
+// row strides wider than the rows. unzipRows: the floats between rows (and
+// around the outputs) are sentinels that must stay, and src is unchanged.
+// zipAddRows: the floats of dst past each row's 2n stay as they were, even
+// and odd are unchanged, and each element is one rounded addition, so the
+// results must match exactly.
+func TestRowsKernels(t *testing.T) {
 	for _, k := range kernelTable {
 		t.Run(k.name, func(t *testing.T) {
 			if !k.available {
@@ -379,77 +382,61 @@ func TestUnzipRowsKernels(t *testing.T) {
 			}
 			r := rand.New(rand.NewPCG(5, 6))
 			for _, rows := range []int{1, 3} {
-				for n := 0; n <= 40; n++ {
-					ld, lds := n+3, 2*n+5
-					size := rows*ld + 4
-					even, odd := make([]float32, size), make([]float32, size)
-					for i := range even {
-						even[i], odd[i] = sentinel, sentinel
-					}
-					src, _ := vec(r, rows*lds, 0)
-					src0 := append([]float32(nil), src...)
-					if rows > 0 && n > 0 {
-						k.unzipRows(even[2:], odd[2:], ld, src, lds, rows, n)
-					}
-					if !same(src, src0) {
-						t.Fatalf("%s rows=%d n=%d: src changed", k.name, rows, n)
-					}
-					for i := range even {
-						we, wo := sentinel, sentinel
-						if q := i - 2; q >= 0 && q/ld < rows && q%ld < n {
-							we, wo = src[q/ld*lds+2*(q%ld)], src[q/ld*lds+2*(q%ld)+1]
-						}
-						if even[i] != we || odd[i] != wo {
-							t.Fatalf("%s rows=%d n=%d: even[%d], odd[%d] = %g, %g, want %g, %g", k.name, rows, n, i, i, even[i], odd[i], we, wo)
-						}
-					}
+				for n := 1; n <= 40; n++ {
+					testUnzipRows(t, k, r, rows, n)
+					testZipAddRows(t, k, r, rows, n)
 				}
 			}
 		})
 	}
 }
 
-// TestZipAddRowsKernels runs zipAddRows of every table entry against the
-// definition on 1 and 3 rows of every n in 0..40 pairs, with row strides
-// wider than the rows: the floats of dst past each row's 2n must stay as
-// they were, and even and odd unchanged. Each element is one rounded
-// addition, so the results must match exactly.
-func TestZipAddRowsKernels(t *testing.T) {
-	for _, k := range kernelTable {
-		t.Run(k.name, func(t *testing.T) {
-			if !k.available {
-				t.Skipf("CPU lacks %s", k.name)
+func testUnzipRows(t *testing.T, k kernels, r *rand.Rand, rows, n int) {
+	ld, lds := n+3, 2*n+5
+	size := rows*ld + 4
+	even, odd := make([]float32, size), make([]float32, size)
+	for i := range even {
+		even[i], odd[i] = sentinel, sentinel
+	}
+	src, _ := vec(r, rows*lds, 0)
+	src0 := append([]float32(nil), src...)
+	k.unzipRows(even[2:], odd[2:], ld, src, lds, rows, n)
+	if !same(src, src0) {
+		t.Fatalf("%s unzipRows rows=%d n=%d: src changed", k.name, rows, n)
+	}
+	for i := range even {
+		we, wo := sentinel, sentinel
+		if q := i - 2; q >= 0 && q/ld < rows && q%ld < n {
+			we, wo = src[q/ld*lds+2*(q%ld)], src[q/ld*lds+2*(q%ld)+1]
+		}
+		if even[i] != we || odd[i] != wo {
+			t.Fatalf("%s unzipRows rows=%d n=%d: even[%d], odd[%d] = %g, %g, want %g, %g", k.name, rows, n, i, i, even[i], odd[i], we, wo)
+		}
+	}
+}
+
+func testZipAddRows(t *testing.T, k kernels, r *rand.Rand, rows, n int) {
+	ld, ldd := n+3, 2*n+5
+	dst, _ := vec(r, rows*ldd+4, 0)
+	even, _ := vec(r, rows*ld, 0)
+	odd, _ := vec(r, rows*ld, 0)
+	dst0, even0, odd0 := append([]float32(nil), dst...), append([]float32(nil), even...), append([]float32(nil), odd...)
+	k.zipAddRows(dst[2:], ldd, even, odd, ld, rows, n)
+	if !same(even, even0) || !same(odd, odd0) {
+		t.Fatalf("%s zipAddRows rows=%d n=%d: even or odd changed", k.name, rows, n)
+	}
+	for i := range dst {
+		want := dst0[i]
+		if q := i - 2; q >= 0 && q/ldd < rows && q%ldd < 2*n {
+			row, c := q/ldd, q%ldd
+			if c%2 == 0 {
+				want += even[row*ld+c/2]
+			} else {
+				want += odd[row*ld+c/2]
 			}
-			r := rand.New(rand.NewPCG(7, 8))
-			for _, rows := range []int{1, 3} {
-				for n := 0; n <= 40; n++ {
-					ld, ldd := n+3, 2*n+5
-					dst, _ := vec(r, rows*ldd+4, 0)
-					even, _ := vec(r, rows*ld, 0)
-					odd, _ := vec(r, rows*ld, 0)
-					dst0, even0, odd0 := append([]float32(nil), dst...), append([]float32(nil), even...), append([]float32(nil), odd...)
-					if n > 0 {
-						k.zipAddRows(dst[2:], ldd, even, odd, ld, rows, n)
-					}
-					if !same(even, even0) || !same(odd, odd0) {
-						t.Fatalf("%s rows=%d n=%d: even or odd changed", k.name, rows, n)
-					}
-					for i := range dst {
-						want := dst0[i]
-						if q := i - 2; q >= 0 && q/ldd < rows && q%ldd < 2*n {
-							row, c := q/ldd, q%ldd
-							if c%2 == 0 {
-								want += even[row*ld+c/2]
-							} else {
-								want += odd[row*ld+c/2]
-							}
-						}
-						if dst[i] != want {
-							t.Fatalf("%s rows=%d n=%d: dst[%d] = %g, want %g", k.name, rows, n, i, dst[i], want)
-						}
-					}
-				}
-			}
-		})
+		}
+		if dst[i] != want {
+			t.Fatalf("%s zipAddRows rows=%d n=%d: dst[%d] = %g, want %g", k.name, rows, n, i, dst[i], want)
+		}
 	}
 }
