@@ -38,12 +38,16 @@ func gemmAVX2(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c
 // in L1; mc and nc are multiples of MR and NR. packAT, measured on TN
 // (BenchmarkSgemm, 1 and 2 workers): packing Aᵀ gains 33–47 % on AVX2 at
 // n = 1024 and 2048 and 3 % at 512, loses 15 % at 256; on AVX-512 it gains
-// 7–13 % at 2048, is level at 1024 and loses 7–11 % at 512.
+// 7–13 % at 2048, is level at 1024 and loses 7–11 % at 512. At n = 676
+// (TN 2304×676×512, a 3×3 dX product at 26×26, its lda a row of 2304
+// floats whose panels crowd into 4 of L1's 64 sets) it gains 8.5 % on one
+// worker and is level on two (medians of 6 alternating rounds); the conv
+// backward cells at 26×26 move by −1…+4 %.
 var gemmKernels = []kernel{
 	{
 		name: "AVX512", available: cpu.X86.HasAVX512F && cpu.X86.HasBMI2, partial: true,
 		mr: 8, nr: 48,
-		kc: 256, nc: 480, packAT: 1024,
+		kc: 256, nc: 480, packAT: 640,
 		fn: gemmAVX512, stream: gemmAVX512Stream, fence: sfence,
 	},
 	{
