@@ -42,7 +42,7 @@ func gemmAVX2(mr, nr, kc int, a []float32, rsa, csa int, b []float32, ldb int, c
 // (TN 2304×676×512, a 3×3 dX product at 26×26, its lda a row of 2304
 // floats whose panels crowd into 4 of L1's 64 sets) it gains 8.5 % on one
 // worker and is level on two (medians of 6 alternating rounds); the conv
-// backward cells at 26×26 move by −1…+4 %.
+// backward cells at 26×26 move by −4…+4 % (three rounds), within noise.
 var gemmKernels = []kernel{
 	{
 		name: "AVX512", available: cpu.X86.HasAVX512F && cpu.X86.HasBMI2, partial: true,
