@@ -252,10 +252,13 @@ func (g *Gemm) swapNT(tA, tB Transpose, m, n, k int) bool {
 const maxSwapM = 128
 
 // swapDeep is the depth from which swapNT swaps a product that ends in a
-// narrow tile. At 416×416 the convolutions' dW products are shallower: a
-// col tile of about a thousand pixels, or a 1×1 layer's image, at most
-// 10816 pixels where swapping would make a narrow tile.
-const swapDeep = 1 << 14
+// narrow tile. At 416×416 it takes in the 1×1 dW of 128→64 at 104
+// (64×128×10816, swapped 128×64: it packs 64 rows of dY instead of 128 of
+// x): the conv backward cells gain 4.6 % at batch 1 and 8.7 % at batch 4
+// (BenchmarkConv2D, medians of 5 alternating rounds), the product alone on
+// one worker 3–5 %. The other dW products at 416×416 are shallower (a col
+// tile of about a thousand pixels) or swap anyway (64→32 at 208).
+const swapDeep = 1 << 13
 
 // addTransposed sets C[m×n] = Ctᵀ + beta·C, with ct [n×m] row-major; with
 // beta == 0, C is not read.
