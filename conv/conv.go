@@ -152,8 +152,9 @@ func (g geom) forward(ws *Workspace, y, x, w []float32, epi epilogue) {
 }
 
 // forwardTiles computes the (image, tile) pairs [i0, i1) of y with gemm and
-// m's col buffer. With a crew c, each tile's im2col is split among it (gemm
-// is then the all-worker one); with c nil it runs on this goroutine.
+// m's col buffer. With a crew c, each tile's im2col is split among it, and
+// so is its GEMM by rows where rowsOnCrew says so (gemm is then the
+// all-worker one); with c nil it runs on this goroutine.
 func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32, epi epilogue, i0, i1 int) {
 	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
 	xs, ys := g.cin*g.h*g.w, g.cout*hw
@@ -168,16 +169,50 @@ func (g geom) forwardTiles(c *crew, m *member, gemm *mat.Gemm, y, x, w []float32
 			col = m.colBuf(ckk * ldb)
 			g.fillCol(c, m, col, xn, p0, p1)
 		}
-		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1]; unless an
-		// epilogue reads the tile back, it may go past the caches.
-		product := gemm.SgemmStream
-		if epi.on {
-			product = gemm.Sgemm
+		// y[Cout, p0:p1] = W[Cout, Cin·k·k] · col[Cin·k·k, p0:p1], by rows
+		// shared among the crew (rowsOnCrew) or on gemm.
+		j := job{kind: rowsJob, g: g, y: yn[p0:], w: w, col: col, ld: ldb, p0: p0, p1: p1, epi: epi}
+		if groups := (g.cout + 7) / 8; c != nil && g.rowsOnCrew(len(c.members)) {
+			c.spread(j, groups, len(c.members))
+		} else {
+			g.forwardRows(gemm, &j, 0, groups)
 		}
-		product(mat.NoTrans, mat.NoTrans, g.cout, p1-p0, ckk, 1, w, ckk, col, ldb, 0, yn[p0:], hw)
 		epi.apply(yn, n, g.cout, hw, p0, p1)
 	}
 }
+
+// forwardRows computes the output rows [8·i0, 8·i1) of job j's col tile
+// with gemm:
+//
+//	y[r0:r1, p0:p1] = W[r0:r1, Cin·k·k] · col[Cin·k·k, p0:p1]
+//
+// Unless an epilogue reads the tile back, y may go past the caches.
+func (g geom) forwardRows(gemm *mat.Gemm, j *job, i0, i1 int) {
+	ckk, hw := g.cin*g.k*g.k, g.ho*g.wo
+	r0, r1 := 8*i0, min(8*i1, g.cout)
+	product := gemm.SgemmStream
+	if j.epi.on {
+		product = gemm.Sgemm
+	}
+	product(mat.NoTrans, mat.NoTrans, r1-r0, j.p1-j.p0, ckk, 1, j.w[r0*ckk:], ckk, j.col, j.ld, 0, j.y[r0*hw:], hw)
+}
+
+// rowsOnCrew reports whether the GEMM of a forward col tile that the whole
+// crew works on is shared out by output rows among the crew's one-thread
+// GEMMs rather than run on the all-worker GEMM. The bits are the same
+// (every element of y is computed the same way in any band of rows). The
+// crew's helper, watching for work since the tile's im2col, starts at once,
+// where the all-worker GEMM's helper has stopped watching during the
+// im2col and starts 110–210 µs late on this host (see crew.help). Only
+// for im2col layers with at least minCrewRows output channels: each worker
+// reads all of col, and a 1×1 layer's col is its whole input, which a
+// split by columns reads once.
+func (g geom) rowsOnCrew(workers int) bool {
+	return workers > 1 && !g.direct() && g.cout >= minCrewRows
+}
+
+// minCrewRows is the least Cout for which rowsOnCrew shares the rows out.
+const minCrewRows = 256
 
 // fillCol runs im2col of pixels [p0, p1), split among crew c if not nil,
 // else with m's scratch.

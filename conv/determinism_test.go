@@ -23,6 +23,11 @@ func TestConvWorkersBitIdentical(t *testing.T) {
 		{2, 16, 130, 120, 24, 3, 2, 1},
 		{1, 300, 60, 60, 40, 1, 1, 0},
 		sideBySideCase,
+		// One col tile with Cout ≥ minCrewRows: its GEMM rows are shared
+		// out among the crew (rowsOnCrew), Cout not a multiple of 8 or of
+		// the worker count.
+		{1, 16, 9, 9, minCrewRows + 5, 3, 1, 1},
+		{1, 24, 14, 13, minCrewRows, 3, 2, 1},
 	} {
 		x, w := randTensor(r, c.n, c.cin, c.h, c.w), randTensor(r, c.cout, c.cin, c.k, c.k)
 		ho, wo := OutSize(c.h, c.k, c.s, c.p), OutSize(c.w, c.k, c.s, c.p)
