@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"darkgo/mat"
 )
@@ -160,4 +161,24 @@ func TestLayersGoroutinesBitIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWorkspaceHelpersEnd checks that a dropped Workspace's helper
+// goroutines (its crew's and its GEMMs') end, after they have run jobs.
+func TestWorkspaceHelpersEnd(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x, w := randTensor(r, 1, 16, 9, 9), randTensor(r, minCrewRows, 16, 3, 3)
+	before := runtime.NumGoroutine()
+	for range 10 {
+		ws := NewWorkspace(3)
+		Conv2DForward(ws, mat.New(1, minCrewRows, 9, 9), x, w, 1, 1) // crew jobs: im2col, GEMM rows
+	}
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%d goroutines before, %d after dropping 10 Workspaces", before, runtime.NumGoroutine())
 }

@@ -2,8 +2,8 @@ package conv
 
 import (
 	"runtime"
-	"sync/atomic"
 
+	"darkgo/internal/handoff"
 	"darkgo/mat"
 )
 
@@ -47,20 +47,21 @@ func NewWorkspace(workers int) *Workspace {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	c := &crew{members: make([]*member, workers), jobs: make([]chan job, workers-1)}
+	c := &crew{members: make([]*member, workers)}
 	for i := range c.members {
-		c.members[i] = &member{gemm: mat.NewGemm(1)}
+		m := &member{gemm: mat.NewGemm(1)}
+		c.members[i] = m
 		if i > 0 {
-			c.jobs[i-1] = make(chan job, 1)
-			go c.help(c.members[i], c.jobs[i-1])
+			m.Init()
+			go m.help()
 		}
 	}
 	ws := &Workspace{gemm: mat.NewGemm(workers), crew: c}
 	// The helpers see only the crew, never ws, so ws can be collected; its
 	// cleanup then ends them.
 	runtime.AddCleanup(ws, func(c *crew) {
-		for _, j := range c.jobs {
-			close(j)
+		for _, m := range c.members[1:] {
+			m.Close()
 		}
 	}, c)
 	return ws
@@ -71,19 +72,20 @@ func NewWorkspace(workers int) *Workspace {
 func (ws *Workspace) Gemm() *mat.Gemm { return ws.gemm }
 
 // crew is the workers of a Workspace; members[0] works on the calling
-// goroutine, members[i] on a helper fed by jobs[i−1].
+// goroutine, members[i] on a helper fed through its Handoff.
 type crew struct {
 	members []*member
-	jobs    []chan job
-	pending atomic.Int64 // jobs handed out and not yet done
-	pdw     []float32    // per-unit dW of the current backward call [units, |W|]
+	pdw     []float32 // per-unit dW of the current backward call [units, |W|]
 }
 
-// member is one worker's private scratch.
+// member is one worker's private scratch, and for a helper, the hand-over
+// of its jobs.
 type member struct {
-	gemm *mat.Gemm // one thread
-	col  []float32 // im2col tile [Cin·k·k, ≤ HW]
-	row  []float32 // scratch rows: Winograd transforms, stride-2 parity planes
+	handoff.Handoff           // helpers only
+	job             job       // a helper's current job
+	gemm            *mat.Gemm // one thread
+	col             []float32 // im2col tile [Cin·k·k, ≤ HW]
+	row             []float32 // scratch rows: Winograd transforms, stride-2 parity planes
 }
 
 func (m *member) rowBuf(n int) []float32 {
@@ -132,57 +134,28 @@ type job struct {
 	epi            epilogue
 }
 
-// help runs the jobs of one helper. Between jobs it watches for the next
-// one for a while (helperSpins looks, yielding its processor every
-// yieldEvery) before it blocks: on this project's 2-core host, a goroutine
-// blocked on a channel starts 110–210 µs after it is sent work while the
-// sender keeps its core busy, more than a layer's im2col takes, and a
-// layer hands out two jobs in a row (im2col, then the GEMM rows).
-func (c *crew) help(m *member, jobs chan job) {
-	for {
-		j, ok, got := job{}, false, false
-		for spins := 1; spins <= helperSpins && !got; spins++ {
-			select {
-			case j, ok = <-jobs:
-				got = true
-			default:
-				if spins%yieldEvery == 0 {
-					runtime.Gosched()
-				}
-			}
-		}
-		if !got {
-			j, ok = <-jobs
-		}
-		if !ok {
-			return
-		}
-		m.run(&j)
-		c.pending.Add(-1)
+// help runs a helper member's jobs until the crew is closed. Between jobs
+// it watches for the next for a while before it blocks (see
+// internal/handoff): a layer hands out jobs in a row (im2col, then the GEMM
+// rows), and the crew's layers follow each other.
+func (m *member) help() {
+	for m.Next() {
+		m.run(&m.job)
+		m.Finish()
 	}
 }
 
-// helperSpins is how many times a helper looks for its next job before it
-// blocks (some hundreds of microseconds); it yields its processor every
-// yieldEvery looks, so that it holds up other goroutines a moment at most.
-const (
-	helperSpins = 1 << 14
-	yieldEvery  = 1 << 8
-)
-
-// give hands job j to helper i (1 ≤ i < len(members)).
+// give hands job j to helper member i (1 ≤ i < len(members)).
 func (c *crew) give(i int, j job) {
-	c.pending.Add(1)
-	c.jobs[i-1] <- j
+	m := c.members[i]
+	m.job = j
+	m.Post()
 }
 
-// wait returns when every job handed out is done, watching rather than
-// blocking, for the same reason as help.
+// wait returns when every helper has finished the jobs it was given.
 func (c *crew) wait() {
-	for spins := 1; c.pending.Load() != 0; spins++ {
-		if spins%yieldEvery == 0 {
-			runtime.Gosched()
-		}
+	for _, m := range c.members[1:] {
+		m.Wait()
 	}
 }
 

@@ -62,11 +62,11 @@ func (g *Gemm) depthSplit(job *gemmJob, p int) {
 			g.workers[w].job = piece
 		}
 		for _, w := range g.workers[1:busy] {
-			w.post()
+			w.Post()
 		}
 		g.workers[0].run(g.k)
 		for _, w := range g.workers[1:busy] {
-			w.wait()
+			w.Wait()
 		}
 	}
 	// C = (P₀ + P₁ + …) + beta·C, row by row.

@@ -63,10 +63,10 @@
 // operations whatever the worker count: results are bit-identical for 1 or
 // many workers. Worker 0 is the calling goroutine; the others are helper
 // goroutines that spin for a while between calls before they park
-// (handoff.go), because a goroutine woken through a channel first runs on
+// (internal/handoff), because a goroutine woken through a channel first runs on
 // its waker's processor, after the waker's own share.
 //
 // Reading order: tensor.go, gemm.go (driver), gemm_generic.go (the kernel
-// contract in Go), pack.go, handoff.go, depth.go, then gemm_<goarch>.go and
+// contract in Go), pack.go, depth.go, then gemm_<goarch>.go and
 // the .s files.
 package mat

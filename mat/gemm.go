@@ -3,6 +3,8 @@ package mat
 import (
 	"fmt"
 	"runtime"
+
+	"darkgo/internal/handoff"
 )
 
 // Transpose selects op(X) = X or op(X) = Xᵀ in Sgemm.
@@ -85,9 +87,9 @@ type Gemm struct {
 
 // gemmWorker holds one worker's packing buffers and its share of a call.
 type gemmWorker struct {
-	ap, bp, tile []float32 // packed A (the band, or its partial panel), packed B block, one C tile for edges
-	job          gemmJob
-	handoff      // hand-over to and from a helper goroutine
+	ap, bp, tile    []float32 // packed A (the band, or its partial panel), packed B block, one C tile for edges
+	job             gemmJob
+	handoff.Handoff // hand-over to and from a helper goroutine
 }
 
 // gemmJob is C[m×n] = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n.
@@ -131,7 +133,7 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 		}
 		g.workers[i] = w
 		if i > 0 {
-			w.wake = make(chan struct{}, 1)
+			w.Init()
 			go w.loop(k)
 		}
 	}
@@ -139,16 +141,16 @@ func NewGemmKernel(name string, workers int) (*Gemm, error) {
 	// collected; its cleanup then ends them.
 	runtime.AddCleanup(g, func(ws []*gemmWorker) {
 		for _, w := range ws[1:] {
-			close(w.wake)
+			w.Close()
 		}
 	}, g.workers)
 	return g, nil
 }
 
 func (w *gemmWorker) loop(k *kernel) {
-	for w.next() {
+	for w.Next() {
 		w.run(k)
-		w.finish()
+		w.Finish()
 	}
 }
 
@@ -212,11 +214,11 @@ func (g *Gemm) sgemm(stream bool, tA, tB Transpose, m, n, k int, alpha float32, 
 	}
 	parts := g.split(&job)
 	for _, w := range g.workers[1:parts] {
-		w.post()
+		w.Post()
 	}
 	g.workers[0].run(g.k)
 	for _, w := range g.workers[1:parts] {
-		w.wait()
+		w.Wait()
 	}
 }
 

@@ -623,14 +623,14 @@ func TestGemmHelperParks(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	// Enough multiply-adds (minWorkPerWorker) for both workers.
 	tc := gemmCase{tA: NoTrans, tB: NoTrans, m: 64, n: 70, k: 130, alpha: 1, beta: 0}
-	h := &g.workers[1].handoff
+	h := &g.workers[1].Handoff
 	for round := range 3 {
-		before := h.finished.Load()
+		before := h.Finished()
 		tc.check(t, g, r)
-		if h.finished.Load() != before+1 {
+		if h.Finished() != before+1 {
 			t.Fatalf("round %d: the helper did not take a share", round)
 		}
-		for deadline := time.Now().Add(5 * time.Second); !h.parked.Load(); {
+		for deadline := time.Now().Add(5 * time.Second); !h.Parked(); {
 			if time.Now().After(deadline) {
 				t.Fatalf("round %d: the idle helper did not park", round)
 			}

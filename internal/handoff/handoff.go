@@ -1,22 +1,24 @@
-package mat
+package handoff
 
 import (
 	"runtime"
 	"sync/atomic"
 )
 
-// handoff passes jobs from the calling goroutine to one helper goroutine
-// and waits for them. A helper spins for a while after each job, watching
-// for the next, and only then parks on wake. Parking on a channel alone
-// costs more than a small product: the goroutine woken by a send is run
-// next on the sender's own processor, that is after the sender has done
-// its share, so a 256×256×256 product gained nothing from a second worker.
+// Handoff passes jobs from the calling goroutine to one helper goroutine
+// and waits for them; the job itself travels in a field of the caller's
+// that it writes before Post and the helper reads after Next. A helper
+// spins for a while after each job, watching for the next, and only then
+// parks on wake. Parking on a channel alone costs more than a small job:
+// the goroutine woken by a send is run next on the sender's own processor,
+// that is after the sender has done its share (in mat, a 256×256×256
+// product gained nothing from a second worker).
 //
 // The caller publishes job i by storing posted = i; the helper, having
 // finished i − 1, watches posted, and stores finished = i when done. Both
 // are atomics, so the job's fields written before posted, and the helper's
 // share of C written before finished, are visible across.
-type handoff struct {
+type Handoff struct {
 	posted, finished atomic.Uint64
 	parked           atomic.Bool   // the helper is (about to be) blocked on wake
 	wake             chan struct{} // capacity 1; closed to end the helper
@@ -24,15 +26,15 @@ type handoff struct {
 
 // helperSpins is how many times a helper checks for the next job before
 // parking (tens of microseconds). It yields its processor every
-// yieldEvery checks, so a spinning helper holds up other runnable
+// yieldEvery checks, so a watching helper holds up other runnable
 // goroutines for a moment at most.
 const (
 	helperSpins = 1 << 14
 	yieldEvery  = 1 << 8
 )
 
-// post hands the next job (already in the worker's job field) to the helper.
-func (h *handoff) post() {
+// Post hands the next job (already in the worker's job field) to the helper.
+func (h *Handoff) Post() {
 	h.posted.Add(1)
 	// The helper stores parked before its last look at posted, and this
 	// loads parked after storing posted: one of the two sees the other, so
@@ -46,8 +48,8 @@ func (h *handoff) post() {
 	}
 }
 
-// wait returns when the helper has finished the last job posted.
-func (h *handoff) wait() {
+// Wait returns when the helper has finished the last job posted.
+func (h *Handoff) Wait() {
 	want := h.posted.Load()
 	for spins := 1; h.finished.Load() != want; spins++ {
 		if spins%yieldEvery == 0 {
@@ -56,9 +58,9 @@ func (h *handoff) wait() {
 	}
 }
 
-// next, on the helper, waits for the job after the one it finished; it
+// Next, on the helper, waits for the job after the one it finished; it
 // reports false when the handoff has been closed.
-func (h *handoff) next() bool {
+func (h *Handoff) Next() bool {
 	done := h.finished.Load()
 	for spins := 1; h.posted.Load() == done; spins++ {
 		if spins%yieldEvery == 0 {
@@ -79,5 +81,15 @@ func (h *handoff) next() bool {
 	return true
 }
 
-// finish, on the helper, reports the current job done.
-func (h *handoff) finish() { h.finished.Add(1) }
+// Finish, on the helper, reports the current job done.
+func (h *Handoff) Finish() { h.finished.Add(1) }
+
+// Init readies h for a helper; Close, once the last job is done, ends it
+// (its Next reports false).
+func (h *Handoff) Init()  { h.wake = make(chan struct{}, 1) }
+func (h *Handoff) Close() { close(h.wake) }
+
+// Finished is the number of jobs the helper has finished, and Parked
+// whether it is blocked, for tests.
+func (h *Handoff) Finished() uint64 { return h.finished.Load() }
+func (h *Handoff) Parked() bool     { return h.parked.Load() }
