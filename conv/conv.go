@@ -203,7 +203,7 @@ func (g geom) forwardRows(gemm *mat.Gemm, j *job, i0, i1 int) {
 // (every element of y is computed the same way in any band of rows). The
 // crew's helper, watching for work since the tile's im2col, starts at once,
 // where the all-worker GEMM's helper has stopped watching during the
-// im2col and starts 110–210 µs late on this host (see crew.help). Only
+// im2col and starts 110–210 µs late on this host (see internal/handoff). Only
 // for im2col layers with at least minCrewRows output channels: each worker
 // reads all of col, and a 1×1 layer's col is its whole input, which a
 // split by columns reads once.
